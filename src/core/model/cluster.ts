@@ -1,0 +1,73 @@
+// Upstream clusters: discovery type, load-balancing policy and its settings. Governance
+// settings (circuit breakers, outlier detection) are carried for the policy layer.
+import type { ClusterLoadAssignment } from './endpoint.ts';
+import type { JsonObject, Metadata } from './metadata.ts';
+
+export type DiscoveryType = 'STATIC' | 'STRICT_DNS' | 'LOGICAL_DNS' | 'EDS';
+export type LbPolicy = 'ROUND_ROBIN' | 'LEAST_REQUEST' | 'RING_HASH' | 'RANDOM' | 'MAGLEV';
+
+/** Envoy common.v3.SlowStartConfig, the warm-up of newly added hosts. */
+export interface SlowStartConfig {
+  readonly windowMs: number;
+  /** Aggression > 0; 1 makes weight grow linearly over the window. */
+  readonly aggression: number;
+  /** Lower bound of the scaled weight, as a fraction in (0, 1]; Envoy's default is 10%. */
+  readonly minWeightPercent: number;
+}
+
+export interface LeastRequestConfig {
+  /** Hosts sampled per pick (power of N choices); default 2. */
+  readonly choiceCount: number;
+  /** Exponent of active requests in the weight formula when weights differ; default 1. */
+  readonly activeRequestBias: number;
+}
+
+export interface RingHashConfig {
+  readonly minimumRingSize: number;
+  readonly maximumRingSize: number;
+}
+
+export interface MaglevConfig {
+  /** A prime; Envoy's default is 65537. */
+  readonly tableSize: number;
+}
+
+export interface CommonLbConfig {
+  /** healthy_panic_threshold in percent (0–100); default 50. 0 disables panic mode. */
+  readonly healthyPanicThreshold: number;
+  /** locality_weighted_lb_config present. */
+  readonly localityWeighted: boolean;
+}
+
+export type SubsetFallbackPolicy = 'NO_FALLBACK' | 'ANY_ENDPOINT' | 'DEFAULT_SUBSET';
+
+/** Envoy cluster.v3.Cluster.LbSubsetConfig (the subset load balancer). */
+export interface LbSubsetConfig {
+  readonly fallbackPolicy: SubsetFallbackPolicy;
+  readonly defaultSubset: JsonObject;
+  /** Each selector lists the metadata keys a subset is built on. */
+  readonly subsetSelectors: readonly (readonly string[])[];
+}
+
+export interface Cluster {
+  readonly name: string;
+  readonly type: DiscoveryType;
+  readonly connectTimeoutMs: number;
+  readonly lbPolicy: LbPolicy;
+  readonly leastRequest: LeastRequestConfig;
+  readonly ringHash: RingHashConfig;
+  readonly maglev: MaglevConfig;
+  readonly commonLb: CommonLbConfig;
+  readonly slowStart: SlowStartConfig | undefined;
+  readonly subset: LbSubsetConfig | undefined;
+  /** EDS: the name to request (eds_cluster_config.service_name, else the cluster name). */
+  readonly edsServiceName: string;
+  /** STATIC / DNS clusters: the inline load_assignment. */
+  readonly loadAssignment: ClusterLoadAssignment | undefined;
+  /** Upstream speaks HTTP/2 (http2_protocol_options or typed protocol options). */
+  readonly http2: boolean;
+  /** Raw Envoy circuit_breakers / outlier_detection, decoded by the policy layer. */
+  readonly circuitBreakers: JsonObject | undefined;
+  readonly outlierDetection: JsonObject | undefined;
+  readonly metadata: Metadata;
+}
