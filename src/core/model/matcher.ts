@@ -1,7 +1,7 @@
 // String, header and query-parameter matchers as compiled from Envoy's type.matcher.v3 and
 // config.route.v3.HeaderMatcher / QueryParameterMatcher. Regexes are compiled once at decode time.
 
-/** type.matcher.v3.StringMatcher; `ignoreCase` does not apply to `regex`. */
+/** type.matcher.v3.StringMatcher; `ignoreCase` does not apply to `regex`. With ignoreCase, `value` is stored lower-cased. */
 export type StringMatcher =
   | { readonly kind: 'exact'; readonly value: string; readonly ignoreCase: boolean }
   | { readonly kind: 'prefix'; readonly value: string; readonly ignoreCase: boolean }
