@@ -1,6 +1,6 @@
 // Typed errors with stable codes, shared by every layer. Callers branch on `code`, never on message text.
 
-export type SideletErrorCode = 'SIDELET_CONFIG_INVALID';
+export type SideletErrorCode = 'SIDELET_CONFIG_INVALID' | MeshFailureCode;
 
 export class SideletError extends Error {
   readonly code: SideletErrorCode;
@@ -44,5 +44,41 @@ export class ConfigError extends SideletError {
   /** The same error, placed in a source (a file name) and a line. */
   withSource(source: string, line?: { line: number; col: number }): ConfigError {
     return new ConfigError(this.path, this.reason, source, line);
+  }
+}
+
+/**
+ * Why the mesh failed a call, each with the HTTP status and Envoy response flag the mesh
+ * answers with when failures are returned as responses (Envoy access-log response flags).
+ */
+export const MESH_FAILURES = {
+  SIDELET_NO_ROUTE: { status: 404, flag: 'NR', retriable: false },
+  SIDELET_NO_HEALTHY_UPSTREAM: { status: 503, flag: 'UH', retriable: true },
+  SIDELET_UPSTREAM_OVERFLOW: { status: 503, flag: 'UO', retriable: true },
+  SIDELET_BREAKER_OPEN: { status: 503, flag: 'UO', retriable: true },
+  SIDELET_RATE_LIMITED: { status: 429, flag: 'RL', retriable: true },
+  SIDELET_QUEUE_TIMEOUT: { status: 429, flag: 'RL', retriable: true },
+  SIDELET_OVERLOADED: { status: 503, flag: 'LR', retriable: true },
+  SIDELET_TIMEOUT: { status: 504, flag: 'UT', retriable: true },
+  SIDELET_CONNECT_FAILURE: { status: 503, flag: 'UF', retriable: true },
+  SIDELET_UPSTREAM_RESET: { status: 503, flag: 'UR', retriable: true },
+  SIDELET_FAULT_ABORT: { status: 503, flag: 'FI', retriable: false },
+} as const;
+
+export type MeshFailureCode = keyof typeof MESH_FAILURES;
+
+/** A call the mesh failed on purpose or could not complete; `code` is stable, `detail` is for people. */
+export class MeshError extends SideletError {
+  declare readonly code: MeshFailureCode;
+  readonly status: number;
+  readonly responseFlag: string;
+  readonly retriable: boolean;
+  constructor(code: MeshFailureCode, detail: string, options?: ErrorOptions) {
+    super(code, detail, options);
+    this.name = 'MeshError';
+    const failure = MESH_FAILURES[code];
+    this.status = failure.status;
+    this.responseFlag = failure.flag;
+    this.retriable = failure.retriable;
   }
 }
