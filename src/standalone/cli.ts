@@ -1,25 +1,37 @@
 #!/usr/bin/env node
-// The `sidelet` command. Until the standalone mode lands it validates a bootstrap and prints usage.
+// The `sidelet` command: validates bootstrap files now; `run` (the standalone sidecar) comes with the standalone mode.
 import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { ConfigError } from '../core/errors.ts';
+import { loadBootstrap } from '../config/load-bootstrap.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
-const usage = `sidelet ${pkg.version} — a service mesh data plane inside your Node.js process
+const program = new Command()
+  .name('sidelet')
+  .description('A service mesh data plane inside your Node.js process (embedded: import { createMesh } from "sidelet").')
+  .version(pkg.version)
+  .showHelpAfterError();
 
-Usage:
-  sidelet --version          print the version
-  sidelet --help             print this text
+program
+  .command('validate')
+  .description('check a bootstrap file (YAML or JSON) and print what it configures')
+  .argument('<file>', 'the bootstrap file')
+  .action(async (file: string) => {
+    try {
+      const { bootstrap, staticResources: s } = await loadBootstrap(file);
+      const endpointCount = [...s.endpoints.values()].reduce((n, a) => n + a.localities.reduce((m, l) => m + l.endpoints.length, 0), 0);
+      console.log(`${file}: valid`);
+      console.log(`  xds servers:          ${bootstrap.xdsServers.map((x) => x.serverUri).join(', ') || 'none (static only)'}`);
+      console.log(`  listeners:            ${[...s.listeners.keys()].join(', ') || 'none'}`);
+      console.log(`  route configurations: ${[...s.routeConfigurations.keys()].join(', ') || 'none'}`);
+      console.log(`  clusters:             ${[...s.clusters.keys()].join(', ') || 'none'}`);
+      console.log(`  endpoints:            ${endpointCount}`);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      console.error(error.message);
+      process.exitCode = 1;
+    }
+  });
 
-Embedded use (the data plane as a library):
-  import { createMesh } from 'sidelet';
-
-The standalone sidecar (sidelet run -c mesh.yaml) is not built yet.
-`;
-
-const args = process.argv.slice(2);
-if (args.includes('--version')) {
-  console.log(pkg.version);
-} else {
-  console.log(usage);
-  if (args.length > 0 && !args.includes('--help')) process.exitCode = 2;
-}
+await program.parseAsync();
