@@ -1,5 +1,5 @@
 // Decodes header mutations: request_headers_to_add (core.v3.HeaderValueOption) and request_headers_to_remove.
-import type { ConfigPath } from '../core/errors.ts';
+import { ConfigError, type ConfigPath } from '../core/errors.ts';
 import type { HeaderMutations, HeaderValueOption } from '../core/model/route.ts';
 import { type DecodeOptions, Fields } from './fields.ts';
 
@@ -9,6 +9,7 @@ function decodeHeaderValueOption(value: unknown, path: ConfigPath, options: Deco
   const f = new Fields(value, path, options);
   const header = f.requiredMessage('header');
   const key = header.requiredString('key').toLowerCase();
+  if (key.startsWith(':') || key === 'host') header.fail('key', `"${key}" cannot be set by request_headers_to_add; use a host rewrite`);
   const text = header.string('value') ?? '';
   header.end(['raw_value']);
   const append = f.has('append') ? f.bool('append', true) : undefined;
@@ -24,8 +25,10 @@ export function decodeHeaderMutations(f: Fields): HeaderMutations {
   return {
     add: f.list('request_headers_to_add', (v, p) => decodeHeaderValueOption(v, p, f.options)),
     remove: f.list('request_headers_to_remove', (v, p) => {
-      if (typeof v !== 'string' || v === '') f.fail('request_headers_to_remove', `item ${String(p.at(-1))} must be a non-empty string`);
-      return v.toLowerCase();
+      if (typeof v !== 'string' || v === '') throw new ConfigError(p, 'must be a non-empty string');
+      const name = v.toLowerCase();
+      if (name.startsWith(':') || name === 'host') throw new ConfigError(p, `"${name}" cannot be removed`);
+      return name;
     }),
   };
 }

@@ -45,8 +45,8 @@ function decodeRouteMatch(f: Fields): RouteMatch {
     path = { kind, regex: regexMatcher(f.message(kind)!) };
   } else if (kind === 'prefix' || kind === 'path' || kind === 'path_separated_prefix') {
     const text = f.string(kind) ?? '';
-    if (kind === 'path_separated_prefix' && (!text.startsWith('/') || (text.length > 1 && text.endsWith('/')) || /[?#]/.test(text))) {
-      f.fail(kind, `must start with "/", not end with "/" and hold no "?" or "#", got ${JSON.stringify(text)}`);
+    if (kind === 'path_separated_prefix' && (!text.startsWith('/') || text.endsWith('/') || /[?#]/.test(text))) {
+      f.fail(kind, `must start with "/", not end with "/" (so not be "/" alone) and hold no "?" or "#", got ${JSON.stringify(text)}`);
     }
     path = { kind, value: text };
   } else {

@@ -153,6 +153,22 @@ const cases: { kind: string; text: string; message: string }[] = [
     message: 'static_resources.clusters[0].ring_hash_lb_config: set, but lb_policy is ROUND_ROBIN',
   },
   {
+    kind: 'a pseudo-header in request_headers_to_add',
+    text: mesh({
+      routes: `            - match: { prefix: / }
+              route: { cluster: reviews }
+              request_headers_to_add: [{ header: { key: ":authority", value: x } }]`,
+    }),
+    message:
+      'static_resources.route_configurations[0].virtual_hosts[0].routes[0].request_headers_to_add[0].header.key: ":authority" cannot be set by request_headers_to_add; use a host rewrite',
+  },
+  {
+    kind: 'path_separated_prefix "/"',
+    text: mesh({ routes: '            - match: { path_separated_prefix: / }\n              route: { cluster: reviews }' }),
+    message:
+      'static_resources.route_configurations[0].virtual_hosts[0].routes[0].match.path_separated_prefix: must start with "/", not end with "/" (so not be "/" alone) and hold no "?" or "#", got "/"',
+  },
+  {
     kind: 'malformed YAML',
     text: 'static_resources:\n  clusters: [\n',
     message: 'not valid YAML or JSON',
