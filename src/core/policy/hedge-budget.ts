@@ -49,7 +49,6 @@ export class BackupBudget {
     for (;;) {
       const current = Atomics.load(s, kTokens);
       const sum = current + this.#deposit;
-      // biome-ignore lint/complexity/useMathMinMax: BigInt has no Math.min
       const next = sum > this.#capacity ? this.#capacity : sum;
       if (next === current || Atomics.compareExchange(s, kTokens, current, next) === current) return;
     }
