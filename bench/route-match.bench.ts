@@ -28,9 +28,10 @@ function makeRoute(name: string, path: PathMatch, cluster: string, headers: read
       hedgePolicy: undefined,
       requestMirrorPolicies: [],
       maxStreamDuration: undefined,
+      idleTimeoutMs: undefined,
     },
     headers: NONE,
-    typedPerFilterConfig: {},
+    filterConfigs: {},
     metadata: {},
   };
 }
@@ -61,7 +62,7 @@ function virtualHost(i: number): VirtualHost {
     makeRoute('metrics', { kind: 'path', value: '/metrics' }, `${svc}-metrics`),
     makeRoute('default', { kind: 'prefix', value: '/' }, svc),
   ];
-  return { name: svc, domains, routes, headers: NONE, retryPolicy: undefined, hedgePolicy: undefined, typedPerFilterConfig: {} };
+  return { name: svc, domains, routes, headers: NONE, retryPolicy: undefined, hedgePolicy: undefined, filterConfigs: {} };
 }
 
 const config: RouteConfiguration = { name: 'bench', virtualHosts: Array.from({ length: HOSTS }, (_, i) => virtualHost(i)), headers: NONE };

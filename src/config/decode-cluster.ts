@@ -3,9 +3,12 @@
 import { isIP } from 'node:net';
 import { ConfigError, type ConfigPath } from '../core/errors.ts';
 import type { Cluster, DiscoveryType, LbPolicy, LbSubsetConfig, SlowStartConfig } from '../core/model/cluster.ts';
+import { DEFAULT_CIRCUIT_BREAKERS } from '../core/model/policy-circuit-breakers.ts';
+import { decodeCircuitBreakers, errorRateBreakerOf } from './decode-circuit-breakers.ts';
 import { decodeClusterLoadAssignment } from './decode-endpoints.ts';
+import { decodeOutlierDetection } from './decode-outlier-detection.ts';
 import { durationMs, metadata } from './decode-well-known.ts';
-import { type DecodeOptions, Fields } from './fields.ts';
+import { type DecodeOptions, Fields, optional } from './fields.ts';
 
 const TYPES: readonly DiscoveryType[] = ['STATIC', 'STRICT_DNS', 'LOGICAL_DNS', 'EDS'];
 const LB_POLICIES: readonly LbPolicy[] = ['ROUND_ROBIN', 'LEAST_REQUEST', 'RING_HASH', 'RANDOM', 'MAGLEV'];
@@ -74,14 +77,16 @@ export function decodeCluster(value: unknown, path: ConfigPath, options: DecodeO
     edsServiceName,
     loadAssignment,
     http2: usesHttp2(f),
-    circuitBreakers: f.struct('circuit_breakers'),
-    outlierDetection: f.struct('outlier_detection'),
+    circuitBreakers: optional(f, 'circuit_breakers', decodeCircuitBreakers) ?? DEFAULT_CIRCUIT_BREAKERS,
+    outlierDetection: optional(f, 'outlier_detection', decodeOutlierDetection),
+    errorRateBreaker: undefined,
     metadata: metadata(f, 'metadata'),
   };
+  const withBreaker: Cluster = { ...cluster, errorRateBreaker: errorRateBreakerOf(cluster.metadata, f.pathOf('metadata'), options) };
   lr?.end(['active_request_bias']);
   rr?.end();
   f.end(['health_checks', 'dns_lookup_family', 'dns_refresh_rate', 'respect_dns_ttl', 'per_connection_buffer_limit_bytes', 'transport_socket', 'alt_stat_name']);
-  return cluster;
+  return withBreaker;
 }
 
 function slowStart(policy: Fields | undefined): SlowStartConfig | undefined {

@@ -2,6 +2,7 @@
 // calls: an api_listener holding an HttpConnectionManager with rds or an inline route_config.
 import { ConfigError, type ConfigPath } from '../core/errors.ts';
 import type { Listener, RouteSource } from '../core/model/listener.ts';
+import { decodeHttpFilters } from './decode-filter-configs.ts';
 import { decodeRouteConfiguration } from './decode-route-configuration.ts';
 import { type DecodeOptions, Fields } from './fields.ts';
 
@@ -38,12 +39,7 @@ function decodeHttpConnectionManager(f: Fields): Omit<Listener, 'name'> {
   } else {
     f.fail(kind, 'scoped_routes is not supported; use rds or route_config');
   }
-  const httpFilters = f.list('http_filters', (v, p) => {
-    const filter = new Fields(v, p, f.options);
-    const name = filter.requiredString('name');
-    filter.end(['typed_config', 'is_optional', 'disabled', 'config_discovery']);
-    return name;
-  });
+  const filters = decodeHttpFilters(f);
   f.end(['stat_prefix', 'codec_type', 'common_http_protocol_options', 'http_protocol_options', 'http2_protocol_options', 'upgrade_configs', 'stream_idle_timeout']);
-  return { routeSource, httpFilters };
+  return { routeSource, httpFilters: filters.names, filterConfigs: filters.configs };
 }

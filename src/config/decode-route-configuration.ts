@@ -3,8 +3,11 @@
 import { ConfigError, type ConfigPath } from '../core/errors.ts';
 import type { RouteConfiguration, VirtualHost } from '../core/model/route.ts';
 import { decodeRoute } from './decode-route.ts';
+import { decodeTypedPerFilterConfig } from './decode-filter-configs.ts';
 import { decodeHeaderMutations, RESPONSE_HEADER_FIELDS } from './decode-headers.ts';
-import { type DecodeOptions, Fields } from './fields.ts';
+import { decodeHedgePolicy } from './decode-hedge-policy.ts';
+import { decodeRetryPolicy } from './decode-retry-policy.ts';
+import { type DecodeOptions, Fields, optional } from './fields.ts';
 
 export function decodeRouteConfiguration(value: unknown, path: ConfigPath, options: DecodeOptions): RouteConfiguration {
   const f = new Fields(value, path, options);
@@ -32,9 +35,9 @@ function decodeVirtualHost(value: unknown, path: ConfigPath, options: DecodeOpti
     domains,
     routes: f.list('routes', (v, p) => decodeRoute(v, p, options)),
     headers: decodeHeaderMutations(f),
-    retryPolicy: f.struct('retry_policy'),
-    hedgePolicy: f.struct('hedge_policy'),
-    typedPerFilterConfig: f.struct('typed_per_filter_config') ?? {},
+    retryPolicy: optional(f, 'retry_policy', decodeRetryPolicy),
+    hedgePolicy: optional(f, 'hedge_policy', decodeHedgePolicy),
+    filterConfigs: decodeTypedPerFilterConfig(f),
   };
   f.end([...RESPONSE_HEADER_FIELDS, 'require_tls', 'include_request_attempt_count', 'include_attempt_count_in_response']);
   return host;

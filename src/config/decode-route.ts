@@ -12,10 +12,14 @@ import type {
   RouteMatch,
   WeightedCluster,
 } from '../core/model/route.ts';
+import { decodeTypedPerFilterConfig } from './decode-filter-configs.ts';
 import { decodeHeaderMutations, RESPONSE_HEADER_FIELDS } from './decode-headers.ts';
+import { decodeHedgePolicy } from './decode-hedge-policy.ts';
+import { decodeMirrorPolicy } from './decode-mirror.ts';
+import { decodeMaxStreamDuration, decodeRetryPolicy } from './decode-retry-policy.ts';
 import { decodeHeaderMatcher, decodeQueryParameterMatcher } from './decode-matchers.ts';
 import { compileRe2, durationMs, metadata, regexMatcher, runtimeFractionPerMillion } from './decode-well-known.ts';
-import { type DecodeOptions, Fields, isPlainObject } from './fields.ts';
+import { type DecodeOptions, Fields, isPlainObject, optional } from './fields.ts';
 
 export function decodeRoute(value: unknown, path: ConfigPath, options: DecodeOptions): Route {
   const f = new Fields(value, path, options);
@@ -28,7 +32,7 @@ export function decodeRoute(value: unknown, path: ConfigPath, options: DecodeOpt
     match: decodeRouteMatch(matchFields),
     action: actionKind === 'route' ? decodeRouteAction(f.message('route')!) : decodeDirectResponse(f.message('direct_response')!),
     headers: decodeHeaderMutations(f),
-    typedPerFilterConfig: f.struct('typed_per_filter_config') ?? {},
+    filterConfigs: decodeTypedPerFilterConfig(f),
     metadata: metadata(f, 'metadata'),
   };
   f.end([...RESPONSE_HEADER_FIELDS, 'decorator']);
@@ -96,12 +100,13 @@ function decodeRouteAction(f: Fields): RouteAction {
     hostRewriteHeader: f.string('host_rewrite_header')?.toLowerCase(),
     hashPolicy: f.list('hash_policy', (v, p) => decodeHashPolicy(new Fields(v, p, f.options))),
     timeoutMs: durationMs(f, 'timeout'),
-    retryPolicy: f.struct('retry_policy'),
-    hedgePolicy: f.struct('hedge_policy'),
-    requestMirrorPolicies: f.structList('request_mirror_policies'),
-    maxStreamDuration: f.struct('max_stream_duration'),
+    idleTimeoutMs: durationMs(f, 'idle_timeout'),
+    retryPolicy: optional(f, 'retry_policy', decodeRetryPolicy),
+    hedgePolicy: optional(f, 'hedge_policy', decodeHedgePolicy),
+    requestMirrorPolicies: f.list('request_mirror_policies', (v, p) => decodeMirrorPolicy(v, p, f.options)),
+    maxStreamDuration: optional(f, 'max_stream_duration', decodeMaxStreamDuration),
   };
-  f.end(['auto_host_rewrite', 'idle_timeout', 'priority', 'cluster_not_found_response_code']);
+  f.end(['auto_host_rewrite', 'priority', 'cluster_not_found_response_code']);
   return action;
 }
 

@@ -191,3 +191,9 @@ export function checkNumber(value: unknown, path: ConfigPath, rule: NumberRule):
   if (rule.max !== undefined && n > rule.max) throw new ConfigError(path, `must be at most ${rule.max}, got ${n}`);
   return n;
 }
+
+/** Decodes a message field with `decode` when it is set. */
+export function optional<T>(f: Fields, name: string, decode: (value: unknown, path: ConfigPath, options: DecodeOptions) => T): T | undefined {
+  const field = f.raw(name);
+  return field === undefined ? undefined : decode(field.value, field.path, f.options);
+}

@@ -169,6 +169,18 @@ const cases: { kind: string; text: string; message: string }[] = [
       'static_resources.route_configurations[0].virtual_hosts[0].routes[0].match.path_separated_prefix: must start with "/", not end with "/" (so not be "/" alone) and hold no "?" or "#", got "/"',
   },
   {
+    kind: 'an unknown retry_on condition',
+    text: mesh({ routes: '            - match: { prefix: / }\n              route: { cluster: reviews, retry_policy: { retry_on: "5xx,gateway-eror" } }' }),
+    message:
+      'static_resources.route_configurations[0].virtual_hosts[0].routes[0].route.retry_policy.retry_on: unknown retry_on condition "gateway-eror"; expected any of 5xx, gateway-error, reset, reset-before-request, connect-failure, envoy-ratelimited, retriable-4xx, refused-stream, retriable-status-codes, retriable-headers, cancelled, deadline-exceeded, internal, resource-exhausted, unavailable',
+  },
+  {
+    kind: 'typed_per_filter_config for a filter sidelet does not know',
+    text: mesh({ routes: '            - match: { prefix: / }\n              route: { cluster: reviews }\n              typed_per_filter_config: { envoy.filters.http.cors: {} }' }),
+    message:
+      'static_resources.route_configurations[0].virtual_hosts[0].routes[0].typed_per_filter_config.envoy.filters.http.cors: unknown filter "envoy.filters.http.cors"; sidelet knows envoy.filters.http.fault, envoy.filters.http.local_ratelimit, sidelet.filters.http.rate_limit, sidelet.filters.http.backup_request',
+  },
+  {
     kind: 'malformed YAML',
     text: 'static_resources:\n  clusters: [\n',
     message: 'not valid YAML or JSON',

@@ -28,11 +28,22 @@ test('a static YAML bootstrap decodes into frozen model objects', async () => {
   assert.equal(second!.action.kind === 'route' && second!.action.timeoutMs, 1500);
   assert.deepEqual(second!.action.kind === 'route' && second!.action.cluster.kind === 'weighted_clusters' && second!.action.cluster.totalWeight, 100);
   assert.deepEqual(third!.action, { kind: 'direct_response', status: 200, body: 'ok' });
+  assert.ok(second!.action.kind === 'route');
+  assert.deepEqual([second!.action.retryPolicy?.numRetries, second!.action.retryPolicy?.perTryTimeoutMs], [2, 500]);
+  assert.deepEqual(second!.action.requestMirrorPolicies.map((m) => m.cluster), [{ kind: 'cluster', name: 'ratings' }]);
+  assert.equal(second!.filterConfigs.fault, 'disabled');
+  assert.equal(second!.filterConfigs.backupRequest?.mode, 'dynamic');
 
   const reviews = staticResources.clusters.get('reviews')!;
   assert.equal(reviews.lbPolicy, 'LEAST_REQUEST');
   assert.deepEqual(reviews.leastRequest, { choiceCount: 3, activeRequestBias: 1 });
   assert.deepEqual(reviews.slowStart, { windowMs: 30_000, aggression: 2, minWeightPercent: 0.2 });
+  assert.equal(reviews.circuitBreakers.thresholds.DEFAULT.maxRequests, 50);
+  assert.equal(reviews.circuitBreakers.thresholds.DEFAULT.retryBudget?.budgetPercent, 25);
+  assert.equal(reviews.circuitBreakers.thresholds.HIGH.maxRequests, 1024, 'Envoy defaults for a priority not listed');
+  assert.equal(reviews.outlierDetection?.consecutive5xx, 3);
+  assert.equal(reviews.errorRateBreaker?.errorPercent, 60);
+  assert.equal(staticResources.clusters.get('ratings')!.outlierDetection, undefined);
   assert.deepEqual(reviews.subset, { fallbackPolicy: 'ANY_ENDPOINT', defaultSubset: {}, subsetSelectors: [['version']] });
 
   const endpoints = staticResources.endpoints.get('reviews')!;
@@ -111,13 +122,16 @@ test('listener names follow gRPC: authority host:port through the template', () 
   );
 });
 
+/** Proto field names to lowerCamelCase; map keys (filter names) and Struct contents stay as written. */
 function toCamel(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(toCamel);
   if (value === null || typeof value !== 'object') return value;
   return Object.fromEntries(
     Object.entries(value).map(([k, v]) => {
-      const keepKeys = k === 'filter_metadata' || k === 'envoy.lb' || k.startsWith('@');
-      return [keepKeys ? k : k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()), keepKeys && k !== '@type' ? v : toCamel(v)];
+      const name = k.startsWith('@') ? k : k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+      if (k === 'filter_metadata') return [name, v];
+      if (k === 'typed_per_filter_config') return [name, Object.fromEntries(Object.entries(v as object).map(([f, c]) => [f, toCamel(c)]))];
+      return [name, toCamel(v)];
     }),
   );
 }

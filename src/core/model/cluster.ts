@@ -1,7 +1,9 @@
-// Upstream clusters: discovery type, load-balancing policy and its settings. Governance
-// settings (circuit breakers, outlier detection) are carried for the policy layer.
+// Upstream clusters: discovery type, load-balancing policy and its settings, and the
+// governance settings the policy layer applies per cluster (breakers, outlier detection).
 import type { ClusterLoadAssignment } from './endpoint.ts';
 import type { JsonObject, Metadata } from './metadata.ts';
+import type { CircuitBreakersConfig, ErrorRateBreakerConfig } from './policy-circuit-breakers.ts';
+import type { OutlierDetectionConfig } from './policy-outlier-detection.ts';
 
 export type DiscoveryType = 'STATIC' | 'STRICT_DNS' | 'LOGICAL_DNS' | 'EDS';
 export type LbPolicy = 'ROUND_ROBIN' | 'LEAST_REQUEST' | 'RING_HASH' | 'RANDOM' | 'MAGLEV';
@@ -66,8 +68,11 @@ export interface Cluster {
   readonly loadAssignment: ClusterLoadAssignment | undefined;
   /** Upstream speaks HTTP/2 (http2_protocol_options or typed protocol options). */
   readonly http2: boolean;
-  /** Raw Envoy circuit_breakers / outlier_detection, decoded by the policy layer. */
-  readonly circuitBreakers: JsonObject | undefined;
-  readonly outlierDetection: JsonObject | undefined;
+  /** circuit_breakers, Envoy's defaults when absent. */
+  readonly circuitBreakers: CircuitBreakersConfig;
+  /** outlier_detection; undefined turns ejection off, as in Envoy. */
+  readonly outlierDetection: OutlierDetectionConfig | undefined;
+  /** sidelet's error-rate breaker, from metadata.filter_metadata.sidelet.error_rate_breaker. */
+  readonly errorRateBreaker: ErrorRateBreakerConfig | undefined;
   readonly metadata: Metadata;
 }

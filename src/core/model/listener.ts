@@ -1,5 +1,6 @@
 // Listeners: an API listener whose HTTP connection manager names a route configuration
 // (rds) or carries one inline, as gRPC proxyless and sidelet use them for outbound calls.
+import type { FilterConfigs } from './filter-configs.ts';
 import type { RouteConfiguration } from './route.ts';
 
 export type RouteSource =
@@ -12,4 +13,6 @@ export interface Listener {
   readonly routeSource: RouteSource;
   /** Names of the HTTP filters in order (e.g. envoy.filters.http.fault, envoy.filters.http.router). */
   readonly httpFilters: readonly string[];
+  /** Filter-level settings from http_filters[].typed_config; routes and virtual hosts override them. */
+  readonly filterConfigs: FilterConfigs;
 }

@@ -1,7 +1,11 @@
-// Route configurations: virtual hosts, routes, their match and action. Policy settings
-// (retry, hedge, timeouts, mirrors, per-filter config) are carried raw for the policy layer.
+// Route configurations: virtual hosts, routes, their match and action, with the policy
+// settings (retry, hedge, timeouts, mirrors, per-filter configs) decoded for the policy layer.
+import type { FilterConfigs } from './filter-configs.ts';
 import type { HeaderMatcher, QueryParameterMatcher } from './matcher.ts';
 import type { JsonObject, Metadata } from './metadata.ts';
+import type { HedgePolicyConfig } from './policy-hedge.ts';
+import type { MirrorPolicy } from './policy-mirror.ts';
+import type { MaxStreamDurationConfig, RetryPolicyConfig } from './policy-retry.ts';
 
 export interface HeaderValueOption {
   readonly key: string;
@@ -71,11 +75,12 @@ export interface RouteAction {
   readonly hashPolicy: readonly HashPolicy[];
   /** Route timeout in ms; undefined means Envoy's default of 15 s applies in the policy layer. */
   readonly timeoutMs: number | undefined;
-  /** Raw Envoy retry_policy, hedge_policy and request_mirror_policies for the policy layer. */
-  readonly retryPolicy: JsonObject | undefined;
-  readonly hedgePolicy: JsonObject | undefined;
-  readonly requestMirrorPolicies: readonly JsonObject[];
-  readonly maxStreamDuration: JsonObject | undefined;
+  readonly idleTimeoutMs: number | undefined;
+  /** The route's retry and hedge policies; undefined defers to the virtual host's. */
+  readonly retryPolicy: RetryPolicyConfig | undefined;
+  readonly hedgePolicy: HedgePolicyConfig | undefined;
+  readonly requestMirrorPolicies: readonly MirrorPolicy[];
+  readonly maxStreamDuration: MaxStreamDurationConfig | undefined;
 }
 
 export interface DirectResponseAction {
@@ -89,7 +94,8 @@ export interface Route {
   readonly match: RouteMatch;
   readonly action: RouteAction | DirectResponseAction;
   readonly headers: HeaderMutations;
-  readonly typedPerFilterConfig: JsonObject;
+  /** typed_per_filter_config, decoded; overrides the virtual host's and the listener's per filter. */
+  readonly filterConfigs: FilterConfigs;
   readonly metadata: Metadata;
 }
 
@@ -99,9 +105,9 @@ export interface VirtualHost {
   readonly domains: readonly string[];
   readonly routes: readonly Route[];
   readonly headers: HeaderMutations;
-  readonly retryPolicy: JsonObject | undefined;
-  readonly hedgePolicy: JsonObject | undefined;
-  readonly typedPerFilterConfig: JsonObject;
+  readonly retryPolicy: RetryPolicyConfig | undefined;
+  readonly hedgePolicy: HedgePolicyConfig | undefined;
+  readonly filterConfigs: FilterConfigs;
 }
 
 export interface RouteConfiguration {

@@ -1,5 +1,6 @@
 // Builders for load-balancer tests: endpoints, clusters, assignments and a deterministic LbContext.
 import type { Cluster } from '../../../src/core/model/cluster.ts';
+import { DEFAULT_CIRCUIT_BREAKERS } from '../../../src/core/model/policy-circuit-breakers.ts';
 import type { ClusterLoadAssignment, Endpoint, HealthStatus, LocalityEndpoints } from '../../../src/core/model/endpoint.ts';
 import type { LbContext } from '../../../src/core/lb/load-balancer.ts';
 import type { JsonObject } from '../../../src/core/model/metadata.ts';
@@ -48,7 +49,8 @@ export function cluster(overrides: Partial<Cluster> = {}): Cluster {
     edsServiceName: 'c',
     loadAssignment: undefined,
     http2: false,
-    circuitBreakers: undefined,
+    circuitBreakers: DEFAULT_CIRCUIT_BREAKERS,
+    errorRateBreaker: undefined,
     outlierDetection: undefined,
     metadata: {},
     ...overrides,

@@ -60,6 +60,7 @@ export function toCluster(name: string, overrides: Partial<RouteAction> = {}): R
     hedgePolicy: undefined,
     requestMirrorPolicies: [],
     maxStreamDuration: undefined,
+    idleTimeoutMs: undefined,
     ...overrides,
   };
 }
@@ -78,11 +79,11 @@ export function directResponse(status: number, body?: string): DirectResponseAct
 }
 
 export function makeRoute(name: string, match: RouteMatch, action: RouteAction | DirectResponseAction, overrides: Partial<Route> = {}): Route {
-  return { name, match, action, headers: NO_MUTATIONS, typedPerFilterConfig: {}, metadata: {}, ...overrides };
+  return { name, match, action, headers: NO_MUTATIONS, filterConfigs: {}, metadata: {}, ...overrides };
 }
 
 export function makeVirtualHost(name: string, domains: readonly string[], routes: readonly Route[], overrides: Partial<VirtualHost> = {}): VirtualHost {
-  return { name, domains, routes, headers: NO_MUTATIONS, retryPolicy: undefined, hedgePolicy: undefined, typedPerFilterConfig: {}, ...overrides };
+  return { name, domains, routes, headers: NO_MUTATIONS, retryPolicy: undefined, hedgePolicy: undefined, filterConfigs: {}, ...overrides };
 }
 
 export function makeConfig(virtualHosts: readonly VirtualHost[], overrides: Partial<RouteConfiguration> = {}): RouteConfiguration {
