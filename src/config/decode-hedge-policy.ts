@@ -73,9 +73,13 @@ function policyBody(f: Fields): BackupRequestConfig {
     if (!m.has('max_extra_load')) m.fail('max_extra_load', 'required: it sets both the latency percentile and the budget');
     const window = durationMs(m, 'window') ?? DEFAULT_WINDOW_SECONDS * 1000;
     if (window < 1000 || window % 1000 !== 0) m.fail('window', `must be a whole number of seconds, at least 1s; got ${window / 1000}s`);
+    const dynamicBudget = budget(m);
+    const percentile = m.number('percentile', { min: 0, max: 1 }) ?? 1 - dynamicBudget.maxExtraLoad;
+    if (percentile <= 0 || percentile >= 1) m.fail('percentile', `must be greater than 0 and less than 1, got ${percentile}`);
     config = {
       mode: 'dynamic',
-      budget: budget(m),
+      budget: dynamicBudget,
+      percentile,
       minDelayMs: durationMs(m, 'min_delay') ?? DEFAULT_MIN_DELAY_MS,
       minSamples: m.number('min_samples', { integer: true, min: 1, max: UINT32_MAX }) ?? DEFAULT_MIN_SAMPLES,
       windowSeconds: window / 1000,

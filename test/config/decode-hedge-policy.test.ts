@@ -36,16 +36,25 @@ value:
     backupPath,
     strict,
   );
-  assert.deepEqual(config, { mode: 'dynamic', budget: { maxExtraLoad: 0.05, maxBurst: 5 }, minDelayMs: 5, minSamples: 200, windowSeconds: 20 });
+  assert.deepEqual(config, { mode: 'dynamic', budget: { maxExtraLoad: 0.05, maxBurst: 5 }, percentile: 0.95, minDelayMs: 5, minSamples: 200, windowSeconds: 20 });
 });
 
 test('backup request, dynamic defaults, as a direct Any', () => {
   assert.deepEqual(decodeBackupRequestPolicy({ '@type': BACKUP_REQUEST_TYPE_URL, dynamic: { maxExtraLoad: 0.1 } }, backupPath, strict), {
     mode: 'dynamic',
     budget: { maxExtraLoad: 0.1, maxBurst: 10 },
+    percentile: 0.9,
     minDelayMs: 1,
     minSamples: 100,
     windowSeconds: 30,
+  });
+});
+
+test('backup request, dynamic, with its own percentile; out of range is refused', () => {
+  const config = decodeBackupRequestPolicy({ '@type': BACKUP_REQUEST_TYPE_URL, dynamic: { max_extra_load: 0.05, percentile: 0.945 } }, backupPath, strict);
+  assert.equal(config.mode === 'dynamic' && config.percentile, 0.945);
+  assert.throws(() => decodeBackupRequestPolicy({ '@type': BACKUP_REQUEST_TYPE_URL, dynamic: { max_extra_load: 0.05, percentile: 1 } }, backupPath, strict), {
+    message: /dynamic\.percentile: must be greater than 0 and less than 1, got 1$/,
   });
 });
 
@@ -91,7 +100,7 @@ const errors: [string, unknown, string][] = [
   ['max_extra_load of 0', { '@type': BACKUP_REQUEST_TYPE_URL, dynamic: { max_extra_load: 0 } }, `${prefix}.dynamic.max_extra_load: must be greater than 0 and less than 1, got 0`],
   ['a fractional window', { '@type': BACKUP_REQUEST_TYPE_URL, dynamic: { max_extra_load: 0.1, window: '1.5s' } }, `${prefix}.dynamic.window: must be a whole number of seconds, at least 1s; got 1.5s`],
   ['min_samples of 0', { '@type': BACKUP_REQUEST_TYPE_URL, dynamic: { max_extra_load: 0.1, min_samples: 0 } }, `${prefix}.dynamic.min_samples: must be at least 1, got 0`],
-  ['an unknown field', { '@type': BACKUP_REQUEST_TYPE_URL, dynamic: { max_extra_load: 0.1, percentile: 0.9 } }, `${prefix}.dynamic.percentile: unknown field`],
+  ['an unknown field', { '@type': BACKUP_REQUEST_TYPE_URL, dynamic: { max_extra_load: 0.1, quantile: 0.9 } }, `${prefix}.dynamic.quantile: unknown field`],
   ['max_burst of 0', { '@type': BACKUP_REQUEST_TYPE_URL, static: { delay: '1s', max_extra_load: 0.1, max_burst: 0 } }, `${prefix}.static.max_burst: must be at least 1, got 0`],
 ];
 

@@ -49,6 +49,12 @@ export interface StaticBackupConfig {
 export interface DynamicBackupConfig {
   readonly mode: 'dynamic';
   readonly budget: BackupBudgetConfig;
+  /**
+   * The latency quantile the delay tracks; default 1 − maxExtraLoad (Finagle). Setting it a
+   * little lower keeps the delay out of a slow mode that holds exactly maxExtraLoad of the
+   * traffic (see docs/policy-retry-and-hedge.md); the budget still caps backups at maxExtraLoad.
+   */
+  readonly percentile: number;
   /** Default 1 ms (Finagle's minimum send-backup-after). */
   readonly minDelayMs: number;
   /** Default 100. */

@@ -78,9 +78,9 @@ export class BackupRequests {
   }
 }
 
-/** Finagle's send-backup-after: the p(1 − maxExtraLoad) latency, never below the minimum delay. */
+/** Finagle's send-backup-after: the configured latency quantile (1 − maxExtraLoad by default), never below the minimum delay. */
 function dynamicDelay(config: DynamicBackupConfig, histogram: LatencyHistogram): number | undefined {
   if (histogram.count() < config.minSamples) return undefined;
-  const p = histogram.percentile(1 - config.budget.maxExtraLoad);
+  const p = histogram.percentile(config.percentile);
   return p === undefined ? undefined : Math.max(config.minDelayMs, p);
 }

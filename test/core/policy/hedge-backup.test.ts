@@ -12,6 +12,7 @@ import { seededRandom } from '../../helpers/seeded-random.ts';
 const dynamic = (over: Partial<DynamicBackupConfig> = {}): DynamicBackupConfig => ({
   mode: 'dynamic',
   budget: { maxExtraLoad: 0.05, maxBurst: 10 },
+  percentile: 0.95,
   minDelayMs: 1,
   minSamples: 50,
   windowSeconds: 10,
@@ -46,7 +47,7 @@ test('dynamic: the delay tracks the p(1 − maxExtraLoad) latency of the samples
   const random = seededRandom(11);
   for (const maxExtraLoad of [0.01, 0.05, 0.2]) {
     const clock = new FakeClock();
-    const backups = new BackupRequests(dynamic({ budget: { maxExtraLoad, maxBurst: 10 } }), clock);
+    const backups = new BackupRequests(dynamic({ budget: { maxExtraLoad, maxBurst: 10 }, percentile: 1 - maxExtraLoad }), clock);
     const samples: number[] = [];
     for (let i = 0; i < 2000; i++) {
       // Mostly fast, with a long tail.

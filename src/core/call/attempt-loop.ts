@@ -1,0 +1,283 @@
+// The attempt loop: runs one call against a cluster through its transport — per-try and route
+// timeouts, retries with back-off, Envoy hedging and sidelet backup requests — and settles with
+// the first good answer, cancelling the rest (DESIGN.md, "A request's way through the core").
+import type { Clock, TimerHandle } from '../clock.ts';
+import { MeshError, type MeshFailureCode } from '../errors.ts';
+import type { JsonObject } from '../model/metadata.ts';
+import type { HedgePolicyConfig } from '../model/policy-hedge.ts';
+import type { RetryPolicyConfig } from '../model/policy-retry.ts';
+import type { Endpoint } from '../model/endpoint.ts';
+import type { BackupRequests } from '../policy/hedge-backup.ts';
+import { initialRequestCount, perTryTimeoutAction } from '../policy/hedge-policy.ts';
+import type { AttemptOutcome, LocalFailure } from '../policy/retry-classifier.ts';
+import { nextBackoff } from '../policy/retry-backoff.ts';
+import { decideRetry } from '../policy/retry-decision.ts';
+import { retryExclusions } from '../policy/retry-hosts.ts';
+import { attemptDeadline, backoffFits, requestDeadline } from '../policy/timeout-deadline.ts';
+import type { EffectiveTimeouts } from '../policy/timeout-resolve.ts';
+import type { ClusterRuntime, Release } from './cluster-runtime.ts';
+import type { AttemptControl, Transport, UpstreamResponse } from './transport.ts';
+
+/** Everything decided about the call before its first attempt. */
+export interface CallPlan {
+  readonly method: string;
+  readonly path: string;
+  readonly authority: string;
+  readonly headers: ReadonlyMap<string, string>;
+  readonly retry: RetryPolicyConfig;
+  readonly hedge: HedgePolicyConfig | undefined;
+  readonly backups: BackupRequests | undefined;
+  readonly timeouts: EffectiveTimeouts;
+  /** False for a streamed body that cannot be sent twice: no retry, hedge or backup then. */
+  readonly bodyReplayable: boolean;
+  /** False when retriable_request_headers rules this request out. */
+  readonly requestRetriable: boolean;
+  readonly hash?: bigint;
+  readonly metadataMatch?: JsonObject;
+  readonly signal?: AbortSignal;
+}
+
+export interface CallDeps {
+  readonly clock: Clock;
+  readonly random: () => number;
+  /** Wall-clock epoch ms, for Retry-After dates. */
+  readonly wallNow: () => number;
+  readonly transport: Transport;
+  readonly cluster: ClusterRuntime;
+}
+
+export interface CallResult {
+  readonly response: UpstreamResponse;
+  readonly endpoint: Endpoint;
+  /** Attempts started, the winner's included. */
+  readonly attempts: number;
+  readonly winner: AttemptKind;
+  /** From the call's start to the winning response head, on the loop's clock. */
+  readonly elapsedMs: number;
+}
+
+/** `initial` attempts start with the call (several under hedge_policy.initial_requests). */
+export type AttemptKind = 'initial' | 'retry' | 'hedge' | 'backup';
+
+interface Attempt {
+  readonly kind: AttemptKind;
+  readonly endpoint: Endpoint;
+  readonly startedAt: number;
+  readonly release: Release;
+  readonly retrySlot: Release | undefined;
+  control: AttemptControl | undefined;
+  perTryTimer: TimerHandle | undefined;
+  /** Its per-try timeout fired and a hedge was started: it keeps running but is never retried. */
+  hedged: boolean;
+  done: boolean;
+}
+
+const FAILURE_CODES: Readonly<Record<LocalFailure, MeshFailureCode>> = {
+  reset: 'SIDELET_UPSTREAM_RESET',
+  'refused-stream': 'SIDELET_UPSTREAM_RESET',
+  'connect-failure': 'SIDELET_CONNECT_FAILURE',
+  timeout: 'SIDELET_TIMEOUT',
+  overflow: 'SIDELET_UPSTREAM_OVERFLOW',
+};
+
+/**
+ * Runs the call; resolves with the winning response head, or rejects with a MeshError (or the
+ * signal's reason). Owned by the calling thread; every callback runs on it.
+ */
+export function runAttempts(plan: CallPlan, deps: CallDeps): Promise<CallResult> {
+  return new Promise((resolve, reject) => new AttemptLoop(plan, deps, resolve, reject).start());
+}
+
+class AttemptLoop {
+  readonly #plan: CallPlan;
+  readonly #deps: CallDeps;
+  readonly #resolve: (result: CallResult) => void;
+  readonly #reject: (error: unknown) => void;
+  readonly #inFlight = new Set<Attempt>();
+  readonly #tried = new Set<string>();
+  readonly #deadline: number | undefined;
+  readonly #startedAt: number;
+  #timers: TimerHandle[] = [];
+  #started = 0;
+  #retriesDone = 0;
+  #retriesPending = 0;
+  #settled = false;
+  /** The last retriable answer that could not be retried, returned if nothing better comes. */
+  #fallback: { attempt: Attempt; outcome: AttemptOutcome; response?: UpstreamResponse; detail: string } | undefined;
+  #primary: Attempt | undefined;
+  readonly #onAbort = (): void => this.#fail(this.#plan.signal?.reason);
+
+  constructor(plan: CallPlan, deps: CallDeps, resolve: (r: CallResult) => void, reject: (e: unknown) => void) {
+    this.#plan = plan;
+    this.#deps = deps;
+    this.#resolve = resolve;
+    this.#reject = reject;
+    this.#startedAt = deps.clock.now();
+    this.#deadline = requestDeadline(plan.timeouts, this.#startedAt);
+  }
+
+  start(): void {
+    const { signal } = this.#plan;
+    if (signal?.aborted) return this.#fail(signal.reason);
+    signal?.addEventListener('abort', this.#onAbort, { once: true });
+    if (this.#deadline !== undefined) {
+      const ms = this.#deadline - this.#deps.clock.now();
+      this.#timers.push(this.#deps.clock.schedule(ms, () => this.#fail(new MeshError('SIDELET_TIMEOUT', `route timeout of ${this.#plan.timeouts.totalMs} ms reached`))));
+    }
+    const count = this.#plan.hedge !== undefined && this.#plan.bodyReplayable ? initialRequestCount(this.#plan.hedge, this.#deps.random) : 1;
+    for (let i = 0; i < count && !this.#settled; i++) this.#launch('initial');
+    const delay = this.#plan.bodyReplayable ? this.#plan.backups?.backupDelay() : undefined;
+    if (delay !== undefined && !this.#settled) this.#timers.push(this.#deps.clock.schedule(delay, () => this.#onBackupDue()));
+  }
+
+  #launch(kind: AttemptKind, retrySlot?: Release): void {
+    const { cluster, clock, transport } = this.#deps;
+    const exclude = kind === 'retry' ? retryExclusions(this.#plan.retry, this.#tried) : this.#tried;
+    const endpoint = cluster.pick({ hash: this.#plan.hash, metadataMatch: this.#plan.metadataMatch, exclude });
+    if (endpoint === undefined) {
+      retrySlot?.();
+      return this.#noAttempt(new MeshError('SIDELET_NO_HEALTHY_UPSTREAM', `no healthy upstream in cluster "${cluster.name}"`));
+    }
+    const release = cluster.acquireRequest(endpoint);
+    if (release instanceof MeshError) {
+      retrySlot?.();
+      return this.#noAttempt(release);
+    }
+    const attempt: Attempt = { kind, endpoint, startedAt: clock.now(), release, retrySlot, control: undefined, perTryTimer: undefined, hedged: false, done: false };
+    this.#primary ??= attempt;
+    this.#tried.add(endpoint.id);
+    this.#inFlight.add(attempt);
+    this.#started++;
+    const perTry = attemptDeadline(this.#plan.timeouts, this.#deadline, attempt.startedAt);
+    if (perTry !== undefined && perTry !== this.#deadline) attempt.perTryTimer = clock.schedule(perTry - attempt.startedAt, () => this.#onPerTryTimeout(attempt));
+    attempt.control = transport.send(
+      { cluster: cluster.name, endpoint, method: this.#plan.method, path: this.#plan.path, authority: this.#plan.authority, headers: this.#plan.headers, attempt: this.#started },
+      {
+        onResponse: (response) =>
+          this.#onOutcome(attempt, { kind: 'response', status: response.status, headers: (name) => response.headers.get(name), grpcStatus: response.grpcStatus }, response),
+        onFailure: (failure, detail) => this.#onOutcome(attempt, { kind: 'failure', failure }, undefined, detail),
+      },
+    );
+  }
+
+  /** A retry, hedge or backup could not start: the call fails only if nothing else can still answer. */
+  #noAttempt(error: MeshError): void {
+    if (this.#inFlight.size > 0 || this.#retriesPending > 0) return;
+    if (this.#fallback !== undefined) return this.#settleFallback();
+    this.#fail(error);
+  }
+
+  #onBackupDue(): void {
+    if (this.#settled || this.#primary === undefined || this.#primary.done) return;
+    if (this.#plan.backups?.tryStartBackup()) this.#launch('backup');
+  }
+
+  #onPerTryTimeout(attempt: Attempt): void {
+    if (this.#settled || attempt.done) return;
+    attempt.perTryTimer = undefined;
+    const action = perTryTimeoutAction(this.#plan.hedge, this.#plan.retry);
+    if (action === 'hedge') {
+      attempt.hedged = true;
+      const slot = this.#retrySlot();
+      if (slot !== undefined) {
+        this.#retriesDone++;
+        this.#launch('hedge', slot);
+      }
+      return;
+    }
+    this.#end(attempt, true);
+    if (action === 'fail') return this.#fail(new MeshError('SIDELET_TIMEOUT', `per-try timeout of ${this.#plan.timeouts.perTryMs} ms reached on ${attempt.endpoint.id}`));
+    this.#onOutcome(attempt, { kind: 'failure', failure: 'timeout' }, undefined, `per-try timeout of ${this.#plan.timeouts.perTryMs} ms`, true);
+  }
+
+  /** A slot for one more retry or hedge, if num_retries and the cluster's budget allow it. */
+  #retrySlot(): Release | undefined {
+    if (!this.#plan.bodyReplayable || !this.#plan.requestRetriable || this.#retriesDone >= this.#plan.retry.numRetries) return undefined;
+    return this.#deps.cluster.acquireRetry();
+  }
+
+  #onOutcome(attempt: Attempt, outcome: AttemptOutcome, response: UpstreamResponse | undefined, detail = '', alreadyEnded = false): void {
+    if (this.#settled || (attempt.done && !alreadyEnded)) return;
+    if (!alreadyEnded) this.#end(attempt, false);
+    const latency = this.#deps.clock.now() - attempt.startedAt;
+    this.#deps.cluster.reportOutcome(attempt.endpoint, outcome, latency);
+    if (attempt === this.#primary) this.#plan.backups?.recordLatency(latency);
+
+    let slot: Release | undefined;
+    const verdict = attempt.hedged
+      ? 'not-retriable'
+      : decideRetry(this.#plan.retry, outcome, {
+          retriesDone: this.#retriesDone,
+          responseStarted: false,
+          bodyReplayable: this.#plan.bodyReplayable,
+          requestRetriable: this.#plan.requestRetriable,
+          canRetry: () => (slot = this.#deps.cluster.acquireRetry()) !== undefined,
+        });
+    if (verdict === 'retry') {
+      const delay = nextBackoff(this.#plan.retry, this.#retriesDone, this.#deps.random, response?.headers && ((n) => response.headers.get(n)), this.#deps.wallNow());
+      if (backoffFits(this.#deadline, this.#deps.clock.now(), delay)) {
+        this.#retriesDone++;
+        this.#retriesPending++;
+        this.#timers.push(
+          this.#deps.clock.schedule(delay, () => {
+            this.#retriesPending--;
+            if (!this.#settled) this.#launch('retry', slot);
+            else slot?.();
+          }),
+        );
+        this.#fallback = { attempt, outcome, response, detail };
+        return;
+      }
+      slot?.();
+    }
+    if (verdict === 'not-retriable' && response !== undefined && !this.#retriableAnswer(outcome)) return this.#win(attempt, response);
+    this.#fallback = { attempt, outcome, response, detail };
+    if (this.#inFlight.size === 0 && this.#retriesPending === 0) this.#settleFallback();
+  }
+
+  /** A response retry_on would retry is kept while another attempt may still answer better. */
+  #retriableAnswer(outcome: AttemptOutcome): boolean {
+    return this.#inFlight.size > 0 && decideRetry(this.#plan.retry, outcome, { retriesDone: 0, responseStarted: false, bodyReplayable: true, requestRetriable: true, canRetry: () => true }) === 'retry';
+  }
+
+  #settleFallback(): void {
+    const last = this.#fallback!;
+    if (last.response !== undefined) return this.#win(last.attempt, last.response);
+    const failure = last.outcome.kind === 'failure' ? last.outcome.failure : 'reset';
+    this.#fail(new MeshError(FAILURE_CODES[failure], `${last.attempt.endpoint.id} in cluster "${this.#deps.cluster.name}": ${last.detail || failure} after ${this.#started} attempt(s)`));
+  }
+
+  #win(attempt: Attempt, response: UpstreamResponse): void {
+    if (attempt.kind === 'backup') this.#plan.backups?.recordBackupWon();
+    this.#settle();
+    this.#resolve({ response, endpoint: attempt.endpoint, attempts: this.#started, winner: attempt.kind, elapsedMs: this.#deps.clock.now() - this.#startedAt });
+  }
+
+  #fail(error: unknown): void {
+    if (this.#settled) return;
+    this.#settle();
+    this.#reject(error);
+  }
+
+  /** Ends the call: cancels every attempt still running (recording a lost primary's elapsed time) and every timer. */
+  #settle(): void {
+    this.#settled = true;
+    this.#plan.signal?.removeEventListener('abort', this.#onAbort);
+    for (const timer of this.#timers) timer.cancel();
+    this.#timers = [];
+    for (const attempt of [...this.#inFlight]) {
+      if (attempt === this.#primary) this.#plan.backups?.recordLatency(this.#deps.clock.now() - attempt.startedAt);
+      this.#end(attempt, true);
+    }
+  }
+
+  #end(attempt: Attempt, cancel: boolean): void {
+    if (attempt.done) return;
+    attempt.done = true;
+    attempt.perTryTimer?.cancel();
+    this.#inFlight.delete(attempt);
+    attempt.release();
+    attempt.retrySlot?.();
+    if (cancel) attempt.control?.cancel();
+  }
+}

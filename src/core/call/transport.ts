@@ -1,0 +1,44 @@
+// What the core needs from a protocol's upstream transport: send one attempt to one endpoint
+// and report its answer through a handler (undici's handler style), cancellable. The runtime
+// plugs in real HTTP/1.1, HTTP/2 and RPC transports; tests plug in simulated ones.
+import type { Endpoint } from '../model/endpoint.ts';
+import type { LocalFailure } from '../policy/retry-classifier.ts';
+
+export interface UpstreamRequest {
+  readonly cluster: string;
+  readonly endpoint: Endpoint;
+  readonly method: string;
+  readonly path: string;
+  readonly authority: string;
+  /** Lower-cased names; the attempt count is in `x-envoy-attempt-count` when the loop adds it. */
+  readonly headers: ReadonlyMap<string, string>;
+  /** 1 for the first attempt of the call, counting retries, hedges and backups. */
+  readonly attempt: number;
+}
+
+export interface UpstreamResponse {
+  readonly status: number;
+  readonly headers: ReadonlyMap<string, string>;
+  /** grpc-status from trailers-only responses or trailers, when the protocol is gRPC. */
+  readonly grpcStatus?: number;
+  /** The protocol's body handle, handed to the caller untouched when this attempt wins. */
+  readonly body?: unknown;
+}
+
+/**
+ * Called at most once, never after `cancel()`, on the thread that called `send`. `onResponse`
+ * means the response head arrived; the body is then the caller's to read.
+ */
+export interface AttemptHandler {
+  onResponse(response: UpstreamResponse): void;
+  onFailure(failure: LocalFailure, detail: string): void;
+}
+
+export interface AttemptControl {
+  /** The attempt lost (another answered first), timed out, or the call was aborted: stop it and drop its body. */
+  cancel(): void;
+}
+
+export interface Transport {
+  send(request: UpstreamRequest, handler: AttemptHandler): AttemptControl;
+}
