@@ -3,6 +3,8 @@
 import { ConfigError, type ConfigPath } from '../core/errors.ts';
 import type { Locality } from '../core/model/endpoint.ts';
 import type { JsonObject } from '../core/model/metadata.ts';
+import type { PolicyOverrides } from '../core/model/caller-overrides.ts';
+import { decodeCallerOverrides } from './decode-caller-overrides.ts';
 import { type DecodeOptions, Fields } from './fields.ts';
 
 export interface ChannelCredentials {
@@ -38,6 +40,8 @@ export interface Bootstrap {
   readonly certificateProviders: JsonObject;
   /** The raw static_resources object, decoded into the snapshot by static-resources.ts. */
   readonly staticResources: unknown;
+  /** sidelet.caller_overrides: the app's own settings per service it calls. */
+  readonly callerOverrides: ReadonlyMap<string, PolicyOverrides>;
 }
 
 /** Channel credential types sidelet can open a channel with (gRPC uses the first one it supports). */
@@ -73,9 +77,18 @@ export function decodeBootstrap(value: unknown): Bootstrap {
     serverListenerResourceNameTemplate: f.string('server_listener_resource_name_template'),
     certificateProviders: f.struct('certificate_providers') ?? {},
     staticResources: f.raw('static_resources')?.value,
+    callerOverrides: callerOverrides(f.message('sidelet')),
   };
   f.end();
   return bootstrap;
+}
+
+/** The `sidelet` section: settings that are the app's own rather than the control plane's. */
+function callerOverrides(f: Fields | undefined): ReadonlyMap<string, PolicyOverrides> {
+  const raw = f?.raw('caller_overrides');
+  const overrides = raw === undefined ? new Map<string, PolicyOverrides>() : decodeCallerOverrides(raw.value, raw.path);
+  f?.end();
+  return overrides;
 }
 
 function decodeXdsServer(value: unknown, path: ConfigPath): XdsServer {

@@ -28,7 +28,7 @@ export function decodeRetryPolicy(value: unknown, path: ConfigPath, options: Dec
   if (f.has('retry_priority')) f.fail('retry_priority', 'retry priority plugins are not supported');
   if (f.list('retry_options_predicates', (v) => v).length > 0) f.fail('retry_options_predicates', 'retry options predicates are not supported');
   const policy: RetryPolicyConfig = {
-    retryOn: retryOn(f),
+    retryOn: decodeRetryOn(f),
     numRetries: f.number('num_retries', { integer: true, min: 0, max: UINT32_MAX }) ?? 1,
     perTryTimeoutMs: durationMs(f, 'per_try_timeout') ?? 0,
     perTryIdleTimeoutMs: durationMs(f, 'per_try_idle_timeout') ?? 0,
@@ -45,7 +45,7 @@ export function decodeRetryPolicy(value: unknown, path: ConfigPath, options: Dec
 }
 
 /** retry_on: comma-separated x-envoy-retry-on / x-envoy-retry-grpc-on values. Unknown names are refused in strict mode and skipped (as Envoy does) otherwise. */
-function retryOn(f: Fields): Set<RetryOn> {
+export function decodeRetryOn(f: Fields): Set<RetryOn> {
   const out = new Set<RetryOn>();
   const text = f.string('retry_on') ?? '';
   for (const raw of text.split(',')) {
