@@ -34,4 +34,5 @@ program
     }
   });
 
+if (process.argv.length <= 2) program.help();
 await program.parseAsync();
