@@ -2,38 +2,16 @@
 // regexes), against a baseline of one Map lookup of the host and one startsWith.
 import { performance } from 'node:perf_hooks';
 import type { HeaderMatcher } from '../src/core/model/matcher.ts';
-import type { HeaderMutations, PathMatch, Route, RouteConfiguration, RouteMatch, VirtualHost } from '../src/core/model/route.ts';
+import type { HeaderMutations, PathMatch, Route, RouteConfiguration, VirtualHost } from '../src/core/model/route.ts';
 import { compileRouteTable, type RouteContext, route } from '../src/core/router/index.ts';
+import { makeRoute, routeMatch, toCluster } from '../test/core/router/fixtures.ts';
 import { report, timeOps } from './harness.ts';
 
 const HOSTS = 1000;
 const NONE: HeaderMutations = { add: [], remove: [] };
 
-function makeRoute(name: string, path: PathMatch, cluster: string, headers: readonly HeaderMatcher[] = []): Route {
-  const match: RouteMatch = { path, caseSensitive: true, headers, queryParameters: [], runtimeFraction: undefined };
-  return {
-    name,
-    match,
-    action: {
-      kind: 'route',
-      cluster: { kind: 'cluster', name: cluster },
-      metadataMatch: undefined,
-      prefixRewrite: undefined,
-      regexRewrite: undefined,
-      hostRewriteLiteral: undefined,
-      hostRewriteHeader: undefined,
-      hashPolicy: [],
-      timeoutMs: undefined,
-      retryPolicy: undefined,
-      hedgePolicy: undefined,
-      requestMirrorPolicies: [],
-      maxStreamDuration: undefined,
-      idleTimeoutMs: undefined,
-    },
-    headers: NONE,
-    filterConfigs: {},
-    metadata: {},
-  };
+function routeTo(name: string, path: PathMatch, cluster: string, headers: readonly HeaderMatcher[] = []): Route {
+  return makeRoute(name, routeMatch(path, { headers }), toCluster(cluster));
 }
 
 const exactHeader = (name: string, value: string): HeaderMatcher => ({
@@ -49,18 +27,18 @@ function virtualHost(i: number): VirtualHost {
   if (i % 10 === 0) domains.push(`*.zone${i}.example`);
   if (i % 10 === 5) domains.push(`edge${i}.*`);
   const routes = [
-    makeRoute('status', { kind: 'path', value: `/v1/${svc}/status` }, `${svc}-status`),
-    makeRoute('users-canary', { kind: 'prefix', value: '/v1/users' }, `${svc}-canary`, [exactHeader('x-canary', 'true')]),
-    makeRoute('item-by-id', { kind: 'safe_regex', regex: /^(?:\/v1\/items\/[0-9]+)$/ }, `${svc}-item`),
-    makeRoute('items', { kind: 'prefix', value: '/v1/items' }, `${svc}-items`),
-    makeRoute('orders-gold', { kind: 'prefix', value: '/v1/orders' }, `${svc}-gold`, [
+    routeTo('status', { kind: 'path', value: `/v1/${svc}/status` }, `${svc}-status`),
+    routeTo('users-canary', { kind: 'prefix', value: '/v1/users' }, `${svc}-canary`, [exactHeader('x-canary', 'true')]),
+    routeTo('item-by-id', { kind: 'safe_regex', regex: /^(?:\/v1\/items\/[0-9]+)$/ }, `${svc}-item`),
+    routeTo('items', { kind: 'prefix', value: '/v1/items' }, `${svc}-items`),
+    routeTo('orders-gold', { kind: 'prefix', value: '/v1/orders' }, `${svc}-gold`, [
       { name: 'x-tenant', rule: { kind: 'string', matcher: { kind: 'prefix', value: 'gold', ignoreCase: false } }, invertMatch: false, treatMissingHeaderAsEmpty: false },
     ]),
-    makeRoute('orders', { kind: 'prefix', value: '/v1/orders' }, `${svc}-orders`),
-    makeRoute('v2-entity', { kind: 'safe_regex', regex: /^(?:\/v2\/(users|items)\/[a-z0-9-]+)$/ }, `${svc}-v2-entity`),
-    makeRoute('v2', { kind: 'path_separated_prefix', value: '/v2' }, `${svc}-v2`),
-    makeRoute('metrics', { kind: 'path', value: '/metrics' }, `${svc}-metrics`),
-    makeRoute('default', { kind: 'prefix', value: '/' }, svc),
+    routeTo('orders', { kind: 'prefix', value: '/v1/orders' }, `${svc}-orders`),
+    routeTo('v2-entity', { kind: 'safe_regex', regex: /^(?:\/v2\/(users|items)\/[a-z0-9-]+)$/ }, `${svc}-v2-entity`),
+    routeTo('v2', { kind: 'path_separated_prefix', value: '/v2' }, `${svc}-v2`),
+    routeTo('metrics', { kind: 'path', value: '/metrics' }, `${svc}-metrics`),
+    routeTo('default', { kind: 'prefix', value: '/' }, svc),
   ];
   return { name: svc, domains, routes, headers: NONE, retryPolicy: undefined, hedgePolicy: undefined, filterConfigs: {} };
 }

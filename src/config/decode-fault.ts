@@ -3,11 +3,9 @@
 import { ConfigError, type ConfigPath } from '../core/errors.ts';
 import { FAULT_TYPE, type FaultAbortConfig, type FaultDelayConfig, type FractionalPercent, type HttpFaultConfig } from '../core/model/policy-fault.ts';
 import { decodeHeaderMatcher } from './decode-matchers.ts';
-import { durationMs } from './decode-well-known.ts';
+import { durationMs, fractionDenominator } from './decode-well-known.ts';
 import { type DecodeOptions, describe, Fields } from './fields.ts';
 
-const DENOMINATORS = { HUNDRED: 100, TEN_THOUSAND: 10_000, MILLION: 1_000_000 } as const;
-const DENOMINATOR_NAMES = Object.keys(DENOMINATORS) as (keyof typeof DENOMINATORS)[];
 /** Envoy's runtime overrides: without a runtime their defaults (the config) apply. */
 const RUNTIME_KEYS = [
   'delay_percent_runtime',
@@ -84,7 +82,7 @@ function percentage(f: Fields): FractionalPercent {
   const p = f.message('percentage');
   if (p === undefined) return { numerator: 0, denominator: 100 };
   const numerator = p.number('numerator', { integer: true, min: 0, max: 4_294_967_295 }) ?? 0;
-  const denominator = DENOMINATORS[p.enumOf('denominator', DENOMINATOR_NAMES, 'HUNDRED')];
+  const denominator = fractionDenominator(p);
   p.end();
   return { numerator, denominator };
 }

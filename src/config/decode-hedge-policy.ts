@@ -11,11 +11,10 @@ import {
   DEFAULT_WINDOW_SECONDS,
   type HedgePolicyConfig,
 } from '../core/model/policy-hedge.ts';
-import { durationMs, fractionalPerMillion } from './decode-well-known.ts';
+import { durationMs, fractionalPerMillion, TYPED_STRUCT_TYPES } from './decode-well-known.ts';
 import { type DecodeOptions, Fields } from './fields.ts';
 
 const UINT32_MAX = 4_294_967_295;
-const TYPED_STRUCTS = ['type.googleapis.com/xds.type.v3.TypedStruct', 'type.googleapis.com/udpa.type.v1.TypedStruct'];
 const FILTER_CONFIG = 'type.googleapis.com/envoy.config.route.v3.FilterConfig';
 
 export function decodeHedgePolicy(value: unknown, path: ConfigPath, options: DecodeOptions): HedgePolicyConfig {
@@ -46,7 +45,7 @@ export function decodeBackupRequestPolicy(value: unknown, path: ConfigPath, opti
     if (inner === undefined) throw new ConfigError(f.pathOf('config'), 'required unless disabled is true');
     return decodeBackupRequestPolicy(inner.value, inner.path, options);
   }
-  if (TYPED_STRUCTS.includes(type)) {
+  if (TYPED_STRUCT_TYPES.includes(type)) {
     const url = f.requiredString('type_url');
     if (url !== BACKUP_REQUEST_TYPE_URL) f.fail('type_url', `expected ${BACKUP_REQUEST_TYPE_URL}, got ${JSON.stringify(url)}`);
     const body = f.requiredMessage('value');

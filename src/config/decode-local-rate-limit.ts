@@ -12,10 +12,9 @@ import {
   type TokenBucketConfig,
   type WarmUpConfig,
 } from '../core/model/policy-rate-limit.ts';
-import { durationMs, runtimeFractionPerMillion } from './decode-well-known.ts';
+import { durationMs, runtimeFractionPerMillion, TYPED_STRUCT_TYPES } from './decode-well-known.ts';
 import { type DecodeOptions, Fields } from './fields.ts';
 
-const TYPED_STRUCT_TYPES = ['type.googleapis.com/xds.type.v3.TypedStruct', 'type.googleapis.com/udpa.type.v1.TypedStruct'];
 const PRIORITY = { integer: true, min: -1_000_000, max: 1_000_000 } as const;
 
 /** Either form, told apart by `@type`: a LocalRateLimit, or a TypedStruct holding sidelet's RateLimit. */

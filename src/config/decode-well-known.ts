@@ -33,10 +33,18 @@ export function parseDuration(value: unknown, path: ConfigPath): number {
 const DENOMINATORS = { HUNDRED: 100, TEN_THOUSAND: 10_000, MILLION: 1_000_000 } as const;
 const DENOMINATOR_NAMES = Object.keys(DENOMINATORS) as (keyof typeof DENOMINATORS)[];
 
+/** type.v3.FractionalPercent's denominator (HUNDRED by default) as a number. */
+export function fractionDenominator(fields: Fields): number {
+  return DENOMINATORS[fields.enumOf('denominator', DENOMINATOR_NAMES, 'HUNDRED')];
+}
+
+/** The TypedStruct types a control plane wraps an extension's config in. */
+export const TYPED_STRUCT_TYPES: readonly string[] = ['type.googleapis.com/xds.type.v3.TypedStruct', 'type.googleapis.com/udpa.type.v1.TypedStruct'];
+
 /** type.v3.FractionalPercent as parts per million. */
 export function fractionalPerMillion(fields: Fields): number {
   const numerator = fields.number('numerator', { integer: true, min: 0 }) ?? 0;
-  const denominator = DENOMINATORS[fields.enumOf('denominator', DENOMINATOR_NAMES, 'HUNDRED')];
+  const denominator = fractionDenominator(fields);
   fields.end();
   return Math.min(1_000_000, (numerator * 1_000_000) / denominator);
 }
