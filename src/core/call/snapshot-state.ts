@@ -1,0 +1,99 @@
+// PipelineState for one snapshot on one thread: compiles route tables and builds cluster
+// runtimes and policy state lazily, the first time a request needs them, and keeps them for
+// the snapshot's life. Inline mode and tests use it as is.
+import type { Clock } from '../clock.ts';
+import type { ClusterLoadAssignment } from '../model/endpoint.ts';
+import type { DynamicBackupConfig, StaticBackupConfig } from '../model/policy-hedge.ts';
+import type { RateLimitConfig } from '../model/policy-rate-limit.ts';
+import type { Route } from '../model/route.ts';
+import type { Snapshot } from '../model/snapshot.ts';
+import { BucketRotation } from '../policy/error-rate-breaker-rotation.ts';
+import { ClusterErrorRateBreakers } from '../policy/error-rate-breakers.ts';
+import { ActiveFaults } from '../policy/fault-active.ts';
+import { BackupRequests } from '../policy/hedge-backup.ts';
+import { OutlierDetector } from '../policy/outlier-detector.ts';
+import { CallerRateLimiter } from '../policy/rate-limit-callers.ts';
+import { compileRouteTable } from '../router/router.ts';
+import { ClusterServices } from './cluster-services.ts';
+import type { ListenerRoutes, PipelineState } from './pipeline-state.ts';
+
+export class SnapshotState implements PipelineState {
+  readonly activeFaults = new ActiveFaults();
+  readonly #snapshot: Snapshot;
+  readonly #clock: Clock;
+  readonly #random: () => number;
+  readonly #routes = new Map<string, ListenerRoutes | undefined>();
+  readonly #clusters = new Map<string, ClusterServices | undefined>();
+  readonly #outliers: OutlierDetector[] = [];
+  readonly #breakers = new Map<string, ClusterErrorRateBreakers | undefined>();
+  readonly #limiters = new WeakMap<Route, Map<RateLimitConfig, CallerRateLimiter>>();
+  readonly #backups = new WeakMap<Route, Map<object, BackupRequests>>();
+  #rotation: BucketRotation | undefined;
+
+  constructor(snapshot: Snapshot, clock: Clock, random: () => number) {
+    this.#snapshot = snapshot;
+    this.#clock = clock;
+    this.#random = random;
+  }
+
+  routes(listenerName: string): ListenerRoutes | undefined {
+    if (!this.#routes.has(listenerName)) this.#routes.set(listenerName, this.#compile(listenerName));
+    return this.#routes.get(listenerName);
+  }
+
+  cluster(name: string): ClusterServices | undefined {
+    if (!this.#clusters.has(name)) this.#clusters.set(name, this.#buildCluster(name));
+    return this.#clusters.get(name);
+  }
+
+  rateLimiter(route: Route, config: RateLimitConfig): CallerRateLimiter {
+    return memo(this.#limiters, route, config, () => new CallerRateLimiter(config, this.#clock));
+  }
+
+  breakers(cluster: string): ClusterErrorRateBreakers | undefined {
+    if (!this.#breakers.has(cluster)) {
+      const config = this.#snapshot.clusters.get(cluster)?.errorRateBreaker;
+      this.#rotation ??= config && new BucketRotation(this.#clock);
+      this.#breakers.set(cluster, config && new ClusterErrorRateBreakers(cluster, config, this.#rotation!));
+    }
+    return this.#breakers.get(cluster);
+  }
+
+  backups(route: Route, config: StaticBackupConfig | DynamicBackupConfig): BackupRequests {
+    return memo(this.#backups, route, config, () => new BackupRequests(config, this.#clock));
+  }
+
+  /** Stops the timers this state owns (outlier intervals, breaker rotation) when the snapshot is replaced. */
+  close(): void {
+    for (const detector of this.#outliers) detector.close();
+    for (const breakers of this.#breakers.values()) breakers?.close();
+  }
+
+  #compile(listenerName: string): ListenerRoutes | undefined {
+    const listener = this.#snapshot.listeners.get(listenerName);
+    if (listener === undefined) return undefined;
+    const config = listener.routeSource.kind === 'inline' ? listener.routeSource.routeConfig : this.#snapshot.routeConfigurations.get(listener.routeSource.routeConfigName);
+    return config === undefined ? undefined : { listener, table: compileRouteTable(config) };
+  }
+
+  #buildCluster(name: string): ClusterServices | undefined {
+    const cluster = this.#snapshot.clusters.get(name);
+    const assignment: ClusterLoadAssignment | undefined = this.#snapshot.endpoints.get(name);
+    if (cluster === undefined || assignment === undefined) return undefined;
+    let services: ClusterServices | undefined;
+    const outlier =
+      cluster.outlierDetection &&
+      new OutlierDetector(name, cluster.outlierDetection, { clock: this.#clock, random: this.#random, onEvent: () => services?.refreshHealth() });
+    if (outlier !== undefined) this.#outliers.push(outlier);
+    services = new ClusterServices(cluster, assignment, { clock: this.#clock, random: this.#random, outlier });
+    return services;
+  }
+}
+
+function memo<K extends object, C extends object, V>(cache: WeakMap<K, Map<C, V>>, key: K, config: C, build: () => V): V {
+  let byConfig = cache.get(key);
+  if (byConfig === undefined) cache.set(key, (byConfig = new Map()));
+  let value = byConfig.get(config);
+  if (value === undefined) byConfig.set(config, (value = build()));
+  return value;
+}
