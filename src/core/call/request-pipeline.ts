@@ -167,17 +167,17 @@ function mirror(request: MeshRequest, decision: { readonly action: { readonly re
     const release = cluster.acquireRequest(endpoint);
     if (release instanceof MeshError) continue;
     const shadow = { cluster: name, endpoint, method: request.method, path: decision.path, authority: shadowAuthority(decision.authority), headers: decision.headers, attempt: 1 };
-    let control: AttemptControl | undefined;
-    let answered = false;
-    control = deps.transport.send(shadow, {
+    // A transport may answer inside send(); the holder lets the handler cancel either way.
+    const sent: { control?: AttemptControl; answered?: boolean } = {};
+    sent.control = deps.transport.send(shadow, {
       onResponse: () => {
         release();
-        answered = true;
-        control?.cancel();
+        sent.answered = true;
+        sent.control?.cancel();
       },
       onFailure: release,
     });
-    if (answered) control.cancel();
+    if (sent.answered) sent.control.cancel();
   }
 }
 

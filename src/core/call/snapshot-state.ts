@@ -80,13 +80,14 @@ export class SnapshotState implements PipelineState {
     const cluster = this.#snapshot.clusters.get(name);
     const assignment: ClusterLoadAssignment | undefined = this.#snapshot.endpoints.get(name);
     if (cluster === undefined || assignment === undefined) return undefined;
-    let services: ClusterServices | undefined;
+    // The detector's events rebuild the balancer of the services built right after it.
+    const built: { services?: ClusterServices } = {};
     const outlier =
       cluster.outlierDetection &&
-      new OutlierDetector(name, cluster.outlierDetection, { clock: this.#clock, random: this.#random, onEvent: () => services?.refreshHealth() });
+      new OutlierDetector(name, cluster.outlierDetection, { clock: this.#clock, random: this.#random, onEvent: () => built.services?.refreshHealth() });
     if (outlier !== undefined) this.#outliers.push(outlier);
-    services = new ClusterServices(cluster, assignment, { clock: this.#clock, random: this.#random, outlier });
-    return services;
+    built.services = new ClusterServices(cluster, assignment, { clock: this.#clock, random: this.#random, outlier });
+    return built.services;
   }
 }
 
