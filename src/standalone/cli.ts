@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // The `sidelet` command: validates bootstrap files now; `run` (the standalone sidecar) comes with the standalone mode.
-import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { ConfigError } from '../core/errors.ts';
 import { loadBootstrap } from '../config/load-bootstrap.ts';
+import { packageInfo } from './package-info.ts';
 
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+const pkg = packageInfo();
 
 const program = new Command()
   .name('sidelet')

@@ -15,6 +15,13 @@ test('--version prints the package version', () => {
   assert.match(result.stdout, /^\d+\.\d+\.\d+\n$/);
 });
 
+test('the built command (the package bin) runs from dist', () => {
+  const built = new URL('../../dist/src/standalone/cli.js', import.meta.url).pathname;
+  const result = spawnSync(process.execPath, [built, '--version'], { encoding: 'utf8' });
+  assert.equal(result.status, 0, result.stderr);
+  assert.equal(result.stdout, run('--version').stdout);
+});
+
 test('validate accepts a good bootstrap and summarises it', () => {
   const result = run('validate', new URL('../config/fixtures/static-mesh.yaml', import.meta.url).pathname);
   assert.equal(result.status, 0, result.stderr);
