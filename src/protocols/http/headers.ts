@@ -1,0 +1,43 @@
+// Header conversion between the core's lower-cased maps and undici: connection-specific
+// request headers are left out (RFC 9110 §7.6.1; HTTP/2 forbids them, RFC 9113 §8.2.2), and
+// response header lists are joined into one value (RFC 9110 §5.3).
+import type { IncomingHttpHeaders } from 'node:http';
+
+const CONNECTION_SPECIFIC: ReadonlySet<string> = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'expect', 'host']);
+
+/** Request headers for undici: `host` is the call's authority (HTTP/2's :authority); `te` only as `trailers` (gRPC). */
+export function requestHeaders(headers: ReadonlyMap<string, string>, authority: string): Record<string, string> {
+  const out: Record<string, string> = { host: authority };
+  for (const [name, value] of headers) {
+    if (name.startsWith(':') || CONNECTION_SPECIFIC.has(name)) continue;
+    if (name === 'te' && value.trim().toLowerCase() !== 'trailers') continue;
+    out[name] = value;
+  }
+  return out;
+}
+
+/** Response headers or trailers as a lower-cased map; repeated fields are joined with ", " (set-cookie too). */
+export function headerMap(headers: IncomingHttpHeaders | null | undefined): Map<string, string> {
+  const out = new Map<string, string>();
+  if (headers == null) return out;
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    out.set(name.toLowerCase(), Array.isArray(value) ? value.join(', ') : value);
+  }
+  return out;
+}
+
+/** grpc-status as a number when the response carries one (a trailers-only gRPC response carries it in its headers). */
+export function grpcStatusOf(headers: ReadonlyMap<string, string>): number | undefined {
+  const value = headers.get('grpc-status');
+  return value !== undefined && /^\d{1,2}$/.test(value) ? Number(value) : undefined;
+}
+
+/**
+ * Trailers from undici's onResponseEnd. Over HTTP/2, undici 7 hands the trailers to the
+ * controller's `rawTrailers` as an object and passes an empty parsed set, so that object is read.
+ */
+export function trailerMap(parsed: IncomingHttpHeaders, raw: unknown): Map<string, string> {
+  if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) return headerMap(raw as IncomingHttpHeaders);
+  return headerMap(parsed);
+}
