@@ -72,6 +72,14 @@ interface Attempt {
   done: boolean;
 }
 
+interface Fallback {
+  readonly attempt: Attempt;
+  readonly outcome: AttemptOutcome;
+  /** Undefined once the response was dropped (a retry was decided) or when the attempt failed locally. */
+  readonly response: UpstreamResponse | undefined;
+  readonly detail: string;
+}
+
 const FAILURE_CODES: Readonly<Record<LocalFailure, MeshFailureCode>> = {
   reset: 'SIDELET_UPSTREAM_RESET',
   'refused-stream': 'SIDELET_UPSTREAM_RESET',
@@ -102,8 +110,8 @@ class AttemptLoop {
   #retriesDone = 0;
   #retriesPending = 0;
   #settled = false;
-  /** The last retriable answer that could not be retried, returned if nothing better comes. */
-  #fallback: { attempt: Attempt; outcome: AttemptOutcome; response?: UpstreamResponse; detail: string } | undefined;
+  /** The last answer that ended an attempt without winning, returned if nothing better comes. */
+  #fallback: Fallback | undefined;
   #primary: Attempt | undefined;
   readonly #onAbort = (): void => this.#fail(this.#plan.signal?.reason);
 
@@ -163,9 +171,17 @@ class AttemptLoop {
   /** A retry, hedge or backup could not start: the call fails only if nothing else can still answer. */
   #noAttempt(error: MeshError): void {
     if (this.#inFlight.size > 0 || this.#retriesPending > 0) return;
-    if (this.#fallback !== undefined) return this.#settleFallback();
+    if (this.#fallback?.response !== undefined) return this.#settleFallback();
     this.#fail(error);
   }
+
+  /** Keeps `next` as the answer to fall back on; a response it replaces is dropped (its body cancelled). */
+  #keep(next: Fallback): void {
+    const previous = this.#fallback;
+    if (previous?.response !== undefined && previous.attempt !== next.attempt) previous.attempt.control?.cancel();
+    this.#fallback = next;
+  }
+
 
   #onBackupDue(): void {
     if (this.#settled || this.#primary === undefined || this.#primary.done) return;
@@ -225,13 +241,15 @@ class AttemptLoop {
             else slot?.();
           }),
         );
-        this.#fallback = { attempt, outcome, response, detail };
+        // A retried response is discarded, as in Envoy: its body is dropped now.
+        if (response !== undefined) attempt.control?.cancel();
+        this.#keep({ attempt, outcome, response: undefined, detail });
         return;
       }
       slot?.();
     }
     if (verdict === 'not-retriable' && response !== undefined && !this.#retriableAnswer(outcome)) return this.#win(attempt, response);
-    this.#fallback = { attempt, outcome, response, detail };
+    this.#keep({ attempt, outcome, response, detail });
     if (this.#inFlight.size === 0 && this.#retriesPending === 0) this.#settleFallback();
   }
 
@@ -249,6 +267,7 @@ class AttemptLoop {
 
   #win(attempt: Attempt, response: UpstreamResponse): void {
     if (attempt.kind === 'backup') this.#plan.backups?.recordBackupWon();
+    if (this.#fallback?.response !== undefined && this.#fallback.attempt !== attempt) this.#fallback.attempt.control?.cancel();
     this.#settle();
     this.#resolve({ response, endpoint: attempt.endpoint, attempts: this.#started, winner: attempt.kind, elapsedMs: this.#deps.clock.now() - this.#startedAt });
   }

@@ -33,6 +33,7 @@ test('a 503 is retried on another host after the back-off, and the retry wins', 
   assert.notEqual(transport.hosts[0], transport.hosts[1], 'previous_hosts: the retry avoids the host that failed');
   assert.ok(transport.sends[1]!.at - transport.sends[0]!.answeredAt! < 25, 'full jitter: the first back-off is under base_interval');
   assert.equal(transport.sends[1]!.request.attempt, 2);
+  assert.equal(transport.sends[0]!.cancelledAt, 1, 'the retried 503 is dropped at once, its body cancelled');
 });
 
 test('retries stop at num_retries and the last upstream answer is returned', async () => {
@@ -41,6 +42,7 @@ test('retries stop at num_retries and the last upstream answer is returned', asy
   const { result } = await settled;
   assert.equal(result?.response.status, 503);
   assert.equal(transport.sends.length, 3);
+  assert.deepEqual(transport.sends.map((s) => s.cancelledAt !== undefined), [true, true, false], 'only the returned answer keeps its body');
 });
 
 test('the retry budget caps retries: an exhausted budget returns the failing answer', async () => {
