@@ -1,6 +1,8 @@
-// sidelet's public surface. The embedded runtime (createMesh, fetch, dispatcher) arrives with
-// the runtime; what is here now is the config loader and the typed errors.
+// sidelet's public surface: createMesh() and mesh.fetch() (inline mode), the config loader and
+// the typed errors. The undici Dispatcher and worker mode arrive with the rest of the runtime.
 export { loadBootstrap, type BootstrapInput, type LoadedBootstrap } from '../config/load-bootstrap.ts';
 export type { Bootstrap, NodeInfo, XdsServer } from '../config/bootstrap.ts';
 export { listenerNameFor } from '../config/listener-name.ts';
 export { ConfigError, MeshError, MESH_FAILURES, SideletError, type MeshFailureCode, type SideletErrorCode } from '../core/errors.ts';
+export { createMesh, Mesh, type MeshOptions } from './mesh.ts';
+export type { MeshCallOptions, MeshRequestInit } from './fetch-adapter.ts';

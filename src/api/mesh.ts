@@ -1,0 +1,69 @@
+// createMesh() and the Mesh an app talks to: fetch() through the mesh, and close(). Inline mode
+// runs the core on the calling thread; worker mode (the data plane in worker threads) comes later.
+import type { Bootstrap } from '../config/bootstrap.ts';
+import { decodeCallerOverrides } from '../config/decode-caller-overrides.ts';
+import { type BootstrapInput, loadBootstrap } from '../config/load-bootstrap.ts';
+import { ConfigError, MeshError } from '../core/errors.ts';
+import type { PolicyOverrides } from '../core/model/caller-overrides.ts';
+import { SnapshotStore } from '../core/model/snapshot-store.ts';
+import { InlineHost } from '../runtime/inline-host.ts';
+import { errorResponse, type MeshRequestInit, toMeshRequest, toResponse } from './fetch-adapter.ts';
+
+export interface MeshOptions {
+  /** A bootstrap file path or object; absent: SIDELET_BOOTSTRAP, else GRPC_XDS_BOOTSTRAP / GRPC_XDS_BOOTSTRAP_CONFIG. */
+  readonly bootstrap?: BootstrapInput;
+  /** Only `inline` exists so far. */
+  readonly mode?: 'inline';
+  /** The app's own settings per service (listener name → overrides), over the bootstrap's sidelet.caller_overrides. */
+  readonly overrides?: Readonly<Record<string, object>>;
+}
+
+export class Mesh {
+  readonly bootstrap: Bootstrap;
+  readonly #host: InlineHost;
+  #closed = false;
+
+  constructor(bootstrap: Bootstrap, host: InlineHost) {
+    this.bootstrap = bootstrap;
+    this.#host = host;
+  }
+
+  /**
+   * WHATWG fetch through the mesh. Mesh failures reject with a MeshError (stable `code`), or come
+   * back as Envoy-style responses with `init.mesh.errorsAsResponses`.
+   */
+  async fetch(input: string | URL | Request, init?: MeshRequestInit): Promise<Response> {
+    if (this.#closed) throw new MeshError('SIDELET_OVERLOADED', 'the mesh is closed');
+    const { request, body } = await toMeshRequest(input, init, this.bootstrap);
+    try {
+      return toResponse(await this.#host.handle(request, body), request.method);
+    } catch (error) {
+      if (error instanceof MeshError && init?.mesh?.errorsAsResponses) return errorResponse(error);
+      throw error;
+    }
+  }
+
+  /** Lets in-flight calls finish, then releases every connection and timer so the process can exit. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#host.close();
+  }
+}
+
+export async function createMesh(options: MeshOptions = {}): Promise<Mesh> {
+  const mode = options.mode ?? 'inline';
+  if (mode !== 'inline') throw new ConfigError(['mode'], `unknown mode ${JSON.stringify(mode)}; only "inline" exists so far`, 'createMesh options');
+  const { bootstrap, staticResources } = await loadBootstrap(options.bootstrap);
+  let overrides: ReadonlyMap<string, PolicyOverrides> = bootstrap.callerOverrides;
+  if (options.overrides !== undefined) {
+    try {
+      overrides = new Map([...overrides, ...decodeCallerOverrides(options.overrides, ['overrides'])]);
+    } catch (error) {
+      throw error instanceof ConfigError ? error.withSource('createMesh options') : error;
+    }
+  }
+  const store = new SnapshotStore();
+  store.replace(staticResources);
+  return new Mesh(bootstrap, new InlineHost({ store, callerOverrides: overrides }));
+}

@@ -1,0 +1,68 @@
+// Inline mode: the core on the calling thread. Holds the current snapshot's state and the HTTP
+// transport, rebuilds the state when the snapshot changes, and runs each request through the
+// pipeline. Owned by the thread that created it.
+import type { PolicyOverrides } from '../core/model/caller-overrides.ts';
+import { type Clock, systemClock } from '../core/clock.ts';
+import { handleRequest, type MeshRequest, type PipelineResult } from '../core/call/request-pipeline.ts';
+import { SnapshotState } from '../core/call/snapshot-state.ts';
+import type { Snapshot } from '../core/model/snapshot.ts';
+import type { SnapshotStore } from '../core/model/snapshot-store.ts';
+import { HttpTransport, type RequestBody } from '../protocols/http/http-transport.ts';
+
+export interface InlineHostOptions {
+  readonly store: SnapshotStore;
+  /** The app's own overrides per service, keyed by listener name (`reviews:80`). */
+  readonly callerOverrides: ReadonlyMap<string, PolicyOverrides>;
+  readonly clock?: Clock;
+  readonly random?: () => number;
+}
+
+export class InlineHost {
+  readonly #options: InlineHostOptions;
+  readonly #clock: Clock;
+  readonly #random: () => number;
+  readonly #transport = new HttpTransport();
+  readonly #unsubscribe: () => void;
+  #state: SnapshotState;
+  #clusters = new Set<string>();
+
+  constructor(options: InlineHostOptions) {
+    this.#options = options;
+    this.#clock = options.clock ?? systemClock;
+    this.#random = options.random ?? Math.random;
+    this.#state = this.#build(options.store.current);
+    this.#unsubscribe = options.store.subscribe((snapshot) => {
+      const previous = this.#state;
+      this.#state = this.#build(snapshot);
+      previous.close();
+    });
+  }
+
+  handle(request: MeshRequest, body: RequestBody | undefined): Promise<PipelineResult> {
+    return handleRequest(request, {
+      clock: this.#clock,
+      random: this.#random,
+      wallNow: Date.now,
+      transport: this.#transport.withBody(body),
+      state: this.#state,
+      callerOverrides: this.#options.callerOverrides.get(request.listenerName),
+    });
+  }
+
+  /** Stops policy timers and closes upstream connections; in-flight requests finish first unless `force`. */
+  async close(force = false): Promise<void> {
+    this.#unsubscribe();
+    this.#state.close();
+    await (force ? this.#transport.destroy() : this.#transport.close());
+  }
+
+  #build(snapshot: Snapshot): SnapshotState {
+    for (const name of this.#clusters) if (!snapshot.clusters.has(name)) this.#transport.removeCluster(name);
+    this.#clusters = new Set(snapshot.clusters.keys());
+    for (const [name, cluster] of snapshot.clusters) {
+      const assignment = snapshot.endpoints.get(name);
+      if (assignment !== undefined) this.#transport.setCluster(cluster, assignment);
+    }
+    return new SnapshotState(snapshot, this.#clock, this.#random);
+  }
+}
