@@ -1,6 +1,7 @@
 // Turns WHATWG fetch input into a mesh request (authority, listener name, lower-cased headers,
 // a replayable or streamed body) and a pipeline result back into a Response.
 import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { Bootstrap } from '../config/bootstrap.ts';
 import { authorityOf, listenerNameFor } from '../config/listener-name.ts';
 import type { PolicyOverrides } from '../core/model/caller-overrides.ts';
@@ -52,7 +53,7 @@ async function requestBody(body: RequestInit['body'] | undefined): Promise<Reque
   if (typeof body === 'string' || body instanceof Uint8Array) return body;
   if (body instanceof ArrayBuffer) return new Uint8Array(body);
   if (ArrayBuffer.isView(body)) return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
-  if (body instanceof ReadableStream) return Readable.fromWeb(body as import('node:stream/web').ReadableStream);
+  if (body instanceof ReadableStream) return Readable.fromWeb(body as WebReadableStream);
   return new Uint8Array(await new Response(body).arrayBuffer());
 }
 
