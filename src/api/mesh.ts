@@ -43,11 +43,14 @@ export class Mesh {
     }
   }
 
-  /** Lets in-flight calls finish, then releases every connection and timer so the process can exit. */
-  async close(): Promise<void> {
+  /**
+   * Refuses new calls, lets calls in flight finish within `deadlineMs` (default 5 s) and aborts
+   * the rest, then releases every connection and timer so the process can exit by itself.
+   */
+  async close(options: { readonly deadlineMs?: number } = {}): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#host.close();
+    await this.#host.close(options.deadlineMs ?? 5000);
   }
 }
 

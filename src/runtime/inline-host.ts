@@ -49,11 +49,20 @@ export class InlineHost {
     });
   }
 
-  /** Stops policy timers and closes upstream connections; in-flight requests finish first unless `force`. */
-  async close(force = false): Promise<void> {
+  /**
+   * Stops policy timers and closes upstream connections. Calls in flight may finish within
+   * `deadlineMs`; after it they are aborted, so close() always ends.
+   */
+  async close(deadlineMs: number): Promise<void> {
     this.#unsubscribe();
     this.#state.close();
-    await (force ? this.#transport.destroy() : this.#transport.close());
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<'expired'>((resolve) => {
+      timer = setTimeout(() => resolve('expired'), deadlineMs);
+    });
+    const outcome = await Promise.race([this.#transport.close().then(() => 'drained' as const), expired]);
+    clearTimeout(timer);
+    if (outcome === 'expired') await this.#transport.destroy();
   }
 
   #build(snapshot: Snapshot): SnapshotState {

@@ -117,12 +117,24 @@ test('inline mesh.fetch over real upstreams', async (t) => {
     await res.text();
   });
 
+  await t.test('close() waits for calls in flight up to its deadline, then aborts them', async () => {
+    const closing = await createMesh({ mode: 'inline', bootstrap: bootstrap([a.port], v2.port) });
+    const before = slowClosed.length;
+    const pending = closing.fetch('http://reviews/slow', { headers: { 'x-user': 'qunar' } });
+    while (slowClosed.length === before) await new Promise((r) => setImmediate(r));
+    await closing.close({ deadlineMs: 50 });
+    await assert.rejects(pending);
+    await slowClosed[before];
+    await assert.rejects(closing.fetch('http://reviews/'), (e: unknown) => e instanceof MeshError && /closed/.test(e.message));
+  });
+
   await t.test('an AbortSignal cancels the upstream request', async () => {
     const controller = new AbortController();
+    const before = slowClosed.length;
     const pending = mesh.fetch('http://reviews/slow', { headers: { 'x-user': 'qunar' }, signal: controller.signal });
-    while (slowClosed.length === 0) await new Promise((r) => setImmediate(r));
+    while (slowClosed.length === before) await new Promise((r) => setImmediate(r));
     controller.abort(new Error('gave up'));
     await assert.rejects(pending, { message: 'gave up' });
-    await slowClosed[0];
+    await slowClosed.at(-1);
   });
 });
