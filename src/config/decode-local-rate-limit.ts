@@ -121,13 +121,37 @@ function tokenBucket(f: Fields): TokenBucketConfig {
 }
 
 /** config.core.v3.HttpStatus; Envoy answers 429 for a code below 400. */
+/** type.v3.HttpStatus: `code` is an enum, so proto3 JSON (xDS) names it, e.g. "TooManyRequests"; config may give the number. */
 function status(f: Fields): number {
   const s = f.message('status');
   if (s === undefined) return 429;
-  const code = s.requiredNumber('code', { integer: true, min: 100, max: 599 });
+  const raw = s.raw('code');
+  const code = typeof raw?.value === 'string' && raw.value in HTTP_STATUS_NAMES ? HTTP_STATUS_NAMES[raw.value]! : s.requiredNumber('code', { integer: true, min: 100, max: 599 });
   s.end();
   return code < 400 ? 429 : code;
 }
+
+/** The 4xx/5xx names of Envoy's type.v3.StatusCode that a rate limit can answer with. */
+const HTTP_STATUS_NAMES: Readonly<Record<string, number>> = {
+  BadRequest: 400,
+  Unauthorized: 401,
+  PaymentRequired: 402,
+  Forbidden: 403,
+  NotFound: 404,
+  MethodNotAllowed: 405,
+  NotAcceptable: 406,
+  RequestTimeout: 408,
+  Conflict: 409,
+  Gone: 410,
+  PreconditionFailed: 412,
+  TooManyRequests: 429,
+  InternalServerError: 500,
+  NotImplemented: 501,
+  BadGateway: 502,
+  ServiceUnavailable: 503,
+  GatewayTimeout: 504,
+  InsufficientStorage: 507,
+};
 
 function fraction(f: Fields, name: string, fallback: number): number {
   const m = f.message(name);

@@ -6,6 +6,14 @@ import { decodeLocalRateLimit, decodeRateLimitFilterConfig, decodeSideletRateLim
 const strict = { strict: true };
 const bucket = { max_tokens: 100, tokens_per_fill: 10, fill_interval: '0.1s' };
 
+test('LocalRateLimit status: by number, or by its enum name as xDS sends it', () => {
+  const status = (code: unknown) => decodeLocalRateLimit({ stat_prefix: 'rl', token_bucket: bucket, status: { code } }, ['rl'], strict).status;
+  assert.equal(status(503), 503);
+  assert.equal(status('ServiceUnavailable'), 503);
+  assert.equal(status('TooManyRequests'), 429);
+  assert.throws(() => status('Teapot'), { message: 'rl.status.code: expected a number, got the string "Teapot"' });
+});
+
 test('LocalRateLimit: token bucket, Envoy\'s 0 % enabled / enforced defaults, status below 400 means 429', () => {
   const config = decodeLocalRateLimit({ stat_prefix: 'rl', token_bucket: bucket, status: { code: 302 } }, ['rl'], strict);
   assert.deepEqual(config.tokenBucket, { maxTokens: 100, tokensPerFill: 10, fillIntervalMs: 100 });
