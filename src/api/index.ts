@@ -6,3 +6,5 @@ export { listenerNameFor } from '../config/listener-name.ts';
 export { ConfigError, MeshError, MESH_FAILURES, SideletError, type MeshFailureCode, type SideletErrorCode } from '../core/errors.ts';
 export { createMesh, Mesh, type MeshOptions } from './mesh.ts';
 export type { MeshCallOptions, MeshRequestInit } from './fetch-adapter.ts';
+export { MeshDispatcher } from './mesh-dispatcher.ts';
+export type { MeshDispatchOptions } from './dispatch-request.ts';

@@ -8,6 +8,7 @@ import type { PolicyOverrides } from '../core/model/caller-overrides.ts';
 import { SnapshotStore } from '../core/model/snapshot-store.ts';
 import { InlineHost } from '../runtime/inline-host.ts';
 import { errorResponse, type MeshRequestInit, toMeshRequest, toResponse } from './fetch-adapter.ts';
+import { MeshDispatcher } from './mesh-dispatcher.ts';
 
 export interface MeshOptions {
   /** A bootstrap file path or object; absent: SIDELET_BOOTSTRAP, else GRPC_XDS_BOOTSTRAP / GRPC_XDS_BOOTSTRAP_CONFIG. */
@@ -22,6 +23,7 @@ export class Mesh {
   readonly bootstrap: Bootstrap;
   readonly #host: InlineHost;
   #closed = false;
+  #dispatcher: MeshDispatcher | undefined;
 
   constructor(bootstrap: Bootstrap, host: InlineHost) {
     this.bootstrap = bootstrap;
@@ -41,6 +43,18 @@ export class Mesh {
       if (error instanceof MeshError && init?.mesh?.errorsAsResponses) return errorResponse(error);
       throw error;
     }
+  }
+
+  /**
+   * The mesh as an undici Dispatcher, one per mesh: `setGlobalDispatcher(mesh.dispatcher())` sends
+   * global fetch() and undici.request() through it (docs/dispatcher.md). Its close() ends only its own calls.
+   */
+  dispatcher(): MeshDispatcher {
+    this.#dispatcher ??= new MeshDispatcher({
+      bootstrap: this.bootstrap,
+      call: (request, body) => (this.#closed ? Promise.reject(new MeshError('SIDELET_OVERLOADED', 'the mesh is closed')) : this.#host.handle(request, body)),
+    });
+    return this.#dispatcher;
   }
 
   /**

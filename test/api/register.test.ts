@@ -1,6 +1,11 @@
-// `node --import sidelet/register`: a valid bootstrap lets the app run; a bad one stops it with the precise error.
+// `node --import sidelet/register`: a valid bootstrap lets the app run; a bad one stops it with
+// the precise error; the app's own global fetch goes through the mesh, and the mesh never holds
+// the process open.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 
 const register = new URL('../../src/api/register.ts', import.meta.url).href;
@@ -22,4 +27,43 @@ test('with a bad bootstrap the app does not start and the error names the file',
   assert.equal(result.status, 1);
   assert.equal(result.stdout, '');
   assert.equal(result.stderr, 'sidelet: GRPC_XDS_BOOTSTRAP_CONFIG:1:18: xds_servers[0].channel_creds: required, at least one channel credential\n');
+});
+
+test('an unmodified app\'s global fetch goes through the mesh, and the app exits by itself', async (t) => {
+  const server = createServer((req, res) => res.end(`served ${req.url} for ${req.headers.host}`));
+  // A keep-alive connection the server never closes: the child exits only if the mesh does not hold it.
+  server.keepAliveTimeout = 10 * 60 * 1000;
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const port = (server.address() as AddressInfo).port;
+  const bootstrap = {
+    static_resources: {
+      listeners: [
+        {
+          name: 'reviews:80',
+          api_listener: {
+            api_listener: {
+              '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+              route_config: { name: 'reviews', virtual_hosts: [{ name: 'reviews', domains: ['reviews'], routes: [{ match: { prefix: '/' }, route: { cluster: 'reviews' } }] }] },
+            },
+          },
+        },
+      ],
+      clusters: [{ name: 'reviews', load_assignment: { cluster_name: 'reviews', endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: port } } } }] }] } }],
+    },
+  };
+  const { SIDELET_BOOTSTRAP, GRPC_XDS_BOOTSTRAP, GRPC_XDS_BOOTSTRAP_CONFIG, ...rest } = process.env;
+  const app = 'const res = await fetch("http://reviews/api?x=1"); console.log(res.status, await res.text());';
+  // The bound only turns a child that never exits into a failure instead of a hung run.
+  const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = execFile(process.execPath, ['--import', register, '--input-type=module', '-e', app], { encoding: 'utf8', timeout: 60_000, env: { ...rest, GRPC_XDS_BOOTSTRAP_CONFIG: JSON.stringify(bootstrap) } }, (_error, stdout, stderr) =>
+      resolve({ code: child.exitCode, stdout, stderr }),
+    );
+  });
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stdout, '200 served /api?x=1 for reviews\n');
 });
