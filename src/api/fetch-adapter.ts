@@ -3,11 +3,11 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { Bootstrap } from '../config/bootstrap.ts';
-import { authorityOf, listenerNameFor } from '../config/listener-name.ts';
 import type { PolicyOverrides } from '../core/model/caller-overrides.ts';
 import type { MeshRequest, PipelineResult } from '../core/call/request-pipeline.ts';
 import type { MeshError } from '../core/errors.ts';
 import type { RequestBody } from '../protocols/http/http-transport.ts';
+import { HOP_BY_HOP, requestOrigin } from './request-origin.ts';
 
 /** Per-call mesh options, the top of the precedence (docs/caller-overrides.md). */
 export interface MeshCallOptions extends PolicyOverrides {
@@ -19,8 +19,6 @@ export type MeshRequestInit = RequestInit & { readonly mesh?: MeshCallOptions };
 
 export const RESPONSE_FLAGS_HEADER = 'x-sidelet-response-flags';
 
-/** Hop-by-hop headers are the transport's business (RFC 9110 §7.6.1). */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'host']);
 
 export async function toMeshRequest(
   input: string | URL | Request,
@@ -35,8 +33,7 @@ export async function toMeshRequest(
   });
   const body = await requestBody(init?.body ?? source?.body ?? undefined);
   const request: MeshRequest = {
-    listenerName: listenerNameFor(bootstrap, url),
-    authority: url.port === '' ? url.hostname : authorityOf(url),
+    ...requestOrigin(url, bootstrap),
     path: `${url.pathname}${url.search}`,
     method: (init?.method ?? source?.method ?? 'GET').toUpperCase(),
     headers,

@@ -1,5 +1,5 @@
-// sidelet's public surface: createMesh() and mesh.fetch() (inline mode), the config loader and
-// the typed errors. The undici Dispatcher and worker mode arrive with the rest of the runtime.
+// sidelet's public surface: createMesh(), mesh.fetch() and mesh.dispatcher() (inline mode), the
+// config loader and the typed errors. Worker mode arrives with the rest of the runtime.
 export { loadBootstrap, type BootstrapInput, type LoadedBootstrap } from '../config/load-bootstrap.ts';
 export type { Bootstrap, NodeInfo, XdsServer } from '../config/bootstrap.ts';
 export { listenerNameFor } from '../config/listener-name.ts';
