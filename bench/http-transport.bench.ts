@@ -54,6 +54,7 @@ const cluster: Cluster = {
   circuitBreakers: DEFAULT_CIRCUIT_BREAKERS,
   errorRateBreaker: undefined,
   outlierDetection: undefined,
+  healthChecks: [],
   metadata: {},
 };
 

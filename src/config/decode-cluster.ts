@@ -6,6 +6,7 @@ import type { Cluster, DiscoveryType, LbPolicy, LbSubsetConfig, SlowStartConfig 
 import { DEFAULT_CIRCUIT_BREAKERS } from '../core/model/policy-circuit-breakers.ts';
 import { decodeCircuitBreakers, errorRateBreakerOf } from './decode-circuit-breakers.ts';
 import { decodeClusterLoadAssignment } from './decode-endpoints.ts';
+import { decodeHealthChecks } from './decode-health-checks.ts';
 import { decodeOutlierDetection } from './decode-outlier-detection.ts';
 import { durationMs, metadata } from './decode-well-known.ts';
 import { type DecodeOptions, Fields, optional } from './fields.ts';
@@ -79,13 +80,14 @@ export function decodeCluster(value: unknown, path: ConfigPath, options: DecodeO
     http2: usesHttp2(f),
     circuitBreakers: optional(f, 'circuit_breakers', decodeCircuitBreakers) ?? DEFAULT_CIRCUIT_BREAKERS,
     outlierDetection: optional(f, 'outlier_detection', decodeOutlierDetection),
+    healthChecks: optional(f, 'health_checks', decodeHealthChecks) ?? [],
     errorRateBreaker: undefined,
     metadata: metadata(f, 'metadata'),
   };
   const withBreaker: Cluster = { ...cluster, errorRateBreaker: errorRateBreakerOf(cluster.metadata, f.pathOf('metadata'), options) };
   lr?.end(['active_request_bias']);
   rr?.end();
-  f.end(['health_checks', 'dns_lookup_family', 'dns_refresh_rate', 'respect_dns_ttl', 'per_connection_buffer_limit_bytes', 'transport_socket', 'alt_stat_name']);
+  f.end(['dns_lookup_family', 'dns_refresh_rate', 'respect_dns_ttl', 'per_connection_buffer_limit_bytes', 'transport_socket', 'alt_stat_name']);
   return withBreaker;
 }
 

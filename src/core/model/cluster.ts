@@ -3,6 +3,7 @@
 import type { ClusterLoadAssignment } from './endpoint.ts';
 import type { JsonObject, Metadata } from './metadata.ts';
 import type { CircuitBreakersConfig, ErrorRateBreakerConfig } from './policy-circuit-breakers.ts';
+import type { HealthCheckConfig } from './policy-health-check.ts';
 import type { OutlierDetectionConfig } from './policy-outlier-detection.ts';
 
 export type DiscoveryType = 'STATIC' | 'STRICT_DNS' | 'LOGICAL_DNS' | 'EDS';
@@ -72,6 +73,8 @@ export interface Cluster {
   readonly circuitBreakers: CircuitBreakersConfig;
   /** outlier_detection; undefined turns ejection off, as in Envoy. */
   readonly outlierDetection: OutlierDetectionConfig | undefined;
+  /** health_checks; every one must pass for a host to take traffic. Empty turns active checking off. */
+  readonly healthChecks: readonly HealthCheckConfig[];
   /** sidelet's error-rate breaker, from metadata.filter_metadata.sidelet.error_rate_breaker. */
   readonly errorRateBreaker: ErrorRateBreakerConfig | undefined;
   readonly metadata: Metadata;

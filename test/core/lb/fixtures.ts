@@ -52,6 +52,7 @@ export function cluster(overrides: Partial<Cluster> = {}): Cluster {
     circuitBreakers: DEFAULT_CIRCUIT_BREAKERS,
     errorRateBreaker: undefined,
     outlierDetection: undefined,
+    healthChecks: [],
     metadata: {},
     ...overrides,
   };
