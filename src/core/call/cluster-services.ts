@@ -1,5 +1,5 @@
 // The standard ClusterRuntime: a load balancer over the cluster's endpoints that leaves out
-// hosts outlier detection ejected (rebuilt when one is ejected or returns), Envoy thresholds
+// hosts outlier detection ejected or active health checks failed (rebuilt on each change), Envoy thresholds
 // for requests and retries, and active-request counts for least-request balancing.
 import type { Clock } from '../clock.ts';
 import type { MeshError } from '../errors.ts';
@@ -23,6 +23,8 @@ export interface ClusterServicesOptions {
   readonly countersOffset?: number;
   /** The cluster's outlier detector, owned by whoever owns the cluster's state. */
   readonly outlier?: OutlierDetector;
+  /** Hosts failing active health checks (the checker lives longer than a snapshot). */
+  readonly activeHealthFailures?: () => ReadonlySet<string> | undefined;
   /** When each host was first seen, for slow start. */
   readonly hostAddedAt?: (host: Endpoint) => number | undefined;
   /** Latency and outcome of every attempt, for stats. */
@@ -85,14 +87,16 @@ export class ClusterServices implements ClusterRuntime {
 
   #buildBalancer(): LoadBalancer {
     const detector = this.#options.outlier;
+    const failing = this.#options.activeHealthFailures?.();
+    const down = (id: string) => detector?.isEjected(id) === true || failing?.has(id) === true;
     const assignment: ClusterLoadAssignment =
-      detector === undefined
+      detector === undefined && !failing?.size
         ? this.#assignment
         : {
             ...this.#assignment,
             localities: this.#assignment.localities.map((l) => ({
               ...l,
-              endpoints: l.endpoints.map((e) => (detector.isEjected(e.id) ? { ...e, health: 'UNHEALTHY' as const } : e)),
+              endpoints: l.endpoints.map((e) => (down(e.id) ? { ...e, health: 'UNHEALTHY' as const } : e)),
             })),
           };
     return createClusterLoadBalancer(this.#cluster, assignment, {

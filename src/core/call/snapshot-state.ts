@@ -30,10 +30,19 @@ export class SnapshotState implements PipelineState {
   readonly #backups = new WeakMap<Route, Map<object, BackupRequests>>();
   #rotation: BucketRotation | undefined;
 
-  constructor(snapshot: Snapshot, clock: Clock, random: () => number) {
+  readonly #activeHealth: ((cluster: string) => ReadonlySet<string> | undefined) | undefined;
+
+  /** `activeHealth`: the hosts of a cluster that fail active health checks, from checkers that outlive snapshots. */
+  constructor(snapshot: Snapshot, clock: Clock, random: () => number, activeHealth?: (cluster: string) => ReadonlySet<string> | undefined) {
     this.#snapshot = snapshot;
     this.#clock = clock;
     this.#random = random;
+    this.#activeHealth = activeHealth;
+  }
+
+  /** A cluster's host health changed (an active check): rebuild its balancer if it was built. */
+  refreshHealth(cluster: string): void {
+    this.#clusters.get(cluster)?.refreshHealth();
   }
 
   routes(listenerName: string): ListenerRoutes | undefined {
@@ -86,7 +95,12 @@ export class SnapshotState implements PipelineState {
       cluster.outlierDetection &&
       new OutlierDetector(name, cluster.outlierDetection, { clock: this.#clock, random: this.#random, onEvent: () => built.services?.refreshHealth() });
     if (outlier !== undefined) this.#outliers.push(outlier);
-    built.services = new ClusterServices(cluster, assignment, { clock: this.#clock, random: this.#random, outlier });
+    built.services = new ClusterServices(cluster, assignment, {
+      clock: this.#clock,
+      random: this.#random,
+      outlier,
+      activeHealthFailures: () => this.#activeHealth?.(name),
+    });
     return built.services;
   }
 }
