@@ -63,6 +63,8 @@ interface TypeState {
   nonce: string;
   /** A request went out on the current stream (so an empty name list means "unsubscribe all"). */
   requested: boolean;
+  /** The name list changed since the last request; one request per type goes out at the end of the current task. */
+  pending: boolean;
   readonly entries: Map<string, ResourceEntry>;
   /** Every ACKed resource of the type, subscribed or not, as JSON: what the cache persists. */
   acked: Map<string, unknown>;
@@ -88,6 +90,7 @@ export class AdsClient {
   #everReceived = false;
   #retry: TimerHandle | undefined;
   #closed = false;
+  #flushQueued = false;
   #cacheTried = false;
 
   constructor(options: AdsClientOptions) {
@@ -96,7 +99,7 @@ export class AdsClient {
     this.#root = options.root ?? protoRoot();
     this.#backoff = new Backoff(options.backoff ?? DEFAULT_BACKOFF, options.random);
     for (const type of RESOURCE_TYPES) {
-      this.#types.set(type.typeUrl, { type, version: '', nonce: '', requested: false, entries: new Map(), acked: new Map(), cached: undefined });
+      this.#types.set(type.typeUrl, { type, version: '', nonce: '', requested: false, pending: false, entries: new Map(), acked: new Map(), cached: undefined });
     }
   }
 
@@ -117,7 +120,7 @@ export class AdsClient {
       if (cached !== undefined) Object.assign(entry, { status: 'CACHED', value: cached.value, json: cached.json, version: cached.version });
       else this.#startFetchTimer(state, entry);
       entry.watchers.add(w);
-      this.#sendRequest(state);
+      this.#requestSoon(state);
     } else {
       entry.watchers.add(w);
     }
@@ -128,7 +131,7 @@ export class AdsClient {
       if (entry.watchers.size > 0 || state.entries.get(name) !== entry) return;
       entry.timer?.cancel();
       state.entries.delete(name);
-      this.#sendRequest(state);
+      this.#requestSoon(state);
     };
   }
 
@@ -172,7 +175,23 @@ export class AdsClient {
     this.#retry = this.#options.clock.schedule(delay, () => this.#connect());
   }
 
+  /**
+   * Watches made in one task (a CDS response naming 10,000 clusters starts 10,000 EDS watches)
+   * go out as one request per type, as Envoy pauses its ADS mux while it applies an update;
+   * a request per watch would make a state-of-the-world server resend everything N times.
+   */
+  #requestSoon(state: TypeState): void {
+    state.pending = true;
+    if (this.#flushQueued) return;
+    this.#flushQueued = true;
+    queueMicrotask(() => {
+      this.#flushQueued = false;
+      for (const pending of this.#types.values()) if (pending.pending) this.#sendRequest(pending);
+    });
+  }
+
   #sendRequest(state: TypeState, errorDetail?: string): void {
+    state.pending = false;
     if (this.#stream === undefined) return;
     const names = [...state.entries.keys()].sort();
     if (names.length === 0 && !state.requested) return;

@@ -48,6 +48,9 @@ export class XdsConfig {
   #sweep: TimerHandle | undefined;
   #applied: SnapshotParts;
 
+  #updateQueued = false;
+  #closed = false;
+
   constructor(options: XdsConfigOptions) {
     this.#options = options;
     this.#applied = options.base ?? EMPTY_PARTS;
@@ -73,6 +76,7 @@ export class XdsConfig {
   }
 
   close(): void {
+    this.#closed = true;
     this.#sweep?.cancel();
     for (const map of [this.#listeners, this.#routes, this.#clusters, this.#endpoints] as Map<string, Watched<unknown>>[]) {
       for (const w of map.values()) w.cancel();
@@ -89,16 +93,26 @@ export class XdsConfig {
       onResource: (value) => {
         watched.value = value;
         watched.missing = undefined;
-        if (ready) this.#update();
+        if (ready) this.#updateSoon();
       },
       onDoesNotExist: (reason) => {
         watched.value = undefined;
         watched.missing = reason;
-        if (ready) this.#update();
+        if (ready) this.#updateSoon();
       },
     });
     ready = true;
     return Object.assign(watched, { cancel });
+  }
+
+  /** One update for all the resources a response changed (its watchers are told one by one, in one task). */
+  #updateSoon(): void {
+    if (this.#updateQueued) return;
+    this.#updateQueued = true;
+    queueMicrotask(() => {
+      this.#updateQueued = false;
+      if (!this.#closed) this.#update();
+    });
   }
 
   /** Follows references to the resources now needed, drops the rest, then applies. */

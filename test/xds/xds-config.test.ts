@@ -65,6 +65,24 @@ test('on demand: the first call subscribes to its listener and follows RDS, CDS 
   assert.deepEqual(eds.resourceNames, ['reviews-eds']);
 });
 
+test('watches started in one task go out as one request per type: 200 clusters cost a few requests and one apply', async () => {
+  const names = Array.from({ length: 200 }, (_, i) => `svc-${i}`);
+  server.setResources(LDS, 'l1', [listener('reviews:80', 'reviews-routes')]);
+  server.setResources(RDS, 'r1', [routeConfig('reviews-routes', 'reviews', names)]);
+  server.setResources(CDS, 'c1', names.map((n) => edsCluster(n)));
+  server.setResources(EDS, 'e1', names.map((n, i) => assignment(`${n}-eds`, [9000 + i])));
+  const { config, store } = mesh(server.target, new FakeClock());
+  let snapshots = 0;
+  store.subscribe(() => snapshots++);
+  await config.ensureListener('reviews:80');
+  assert.equal(store.current.clusters.size, 200);
+  assert.equal(store.current.endpoints.size, 200);
+  const subscribing = (type: string) => server.requests.filter((r) => r.typeUrl === type && r.responseNonce === '').length;
+  assert.equal(subscribing(CDS), 1, 'one CDS subscription for all 200 clusters');
+  assert.equal(subscribing(EDS), 1, 'one EDS subscription for all 200 endpoint sets');
+  assert.ok(snapshots <= 3, `${snapshots} snapshots for one listener's worth of resources`);
+});
+
 test('apply order: a route naming an unknown cluster keeps the previous route configuration; a cluster waits for its endpoints', async () => {
   serveAll();
   const { config, store } = mesh(server.target, new FakeClock());
