@@ -1,5 +1,6 @@
-// createMesh() and the Mesh an app talks to: fetch() through the mesh, and close(). Inline mode
-// runs the core on the calling thread; worker mode (the data plane in worker threads) comes later.
+// createMesh() and the Mesh an app talks to: fetch(), dispatcher(), configDump() and close().
+// Config comes from static_resources and, with xds_servers, on demand from the control plane.
+// Inline mode runs the core on the calling thread; worker mode comes later.
 import type { Bootstrap } from '../config/bootstrap.ts';
 import { decodeCallerOverrides } from '../config/decode-caller-overrides.ts';
 import { type BootstrapInput, loadBootstrap } from '../config/load-bootstrap.ts';
@@ -7,6 +8,9 @@ import { ConfigError, MeshError } from '../core/errors.ts';
 import type { PolicyOverrides } from '../core/model/caller-overrides.ts';
 import { SnapshotStore } from '../core/model/snapshot-store.ts';
 import { InlineHost } from '../runtime/inline-host.ts';
+import { systemClock } from '../core/clock.ts';
+import type { ResourceDump } from '../xds/config-dump.ts';
+import { startXds, type XdsHandle } from '../xds/start-xds.ts';
 import { errorResponse, type MeshRequestInit, toMeshRequest, toResponse } from './fetch-adapter.ts';
 import { MeshDispatcher } from './mesh-dispatcher.ts';
 
@@ -17,6 +21,8 @@ export interface MeshOptions {
   readonly mode?: 'inline';
   /** The app's own settings per service (listener name → overrides), over the bootstrap's sidelet.caller_overrides. */
   readonly overrides?: Readonly<Record<string, object>>;
+  /** With xds_servers: where the last-known-good config is kept, to start from when the control plane is down. */
+  readonly cacheDir?: string;
 }
 
 export class Mesh {
@@ -25,7 +31,10 @@ export class Mesh {
   #closed = false;
   #dispatcher: MeshDispatcher | undefined;
 
-  constructor(bootstrap: Bootstrap, host: InlineHost) {
+  readonly #xds: XdsHandle | undefined;
+
+  constructor(bootstrap: Bootstrap, host: InlineHost, xds?: XdsHandle) {
+    this.#xds = xds;
     this.bootstrap = bootstrap;
     this.#host = host;
   }
@@ -61,9 +70,15 @@ export class Mesh {
    * Refuses new calls, lets calls in flight finish within `deadlineMs` (default 5 s) and aborts
    * the rest, then releases every connection and timer so the process can exit by itself.
    */
+  /** CSDS-like: every xDS resource this mesh watches, with version, status (REQUESTED, ACKED, NACKED with the error, DOES_NOT_EXIST) and last update. */
+  configDump(): ResourceDump[] {
+    return this.#xds?.dump() ?? [];
+  }
+
   async close(options: { readonly deadlineMs?: number } = {}): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#xds?.close();
     await this.#host.close(options.deadlineMs ?? 5000);
   }
 }
@@ -82,5 +97,14 @@ export async function createMesh(options: MeshOptions = {}): Promise<Mesh> {
   }
   const store = new SnapshotStore();
   store.replace(staticResources);
-  return new Mesh(bootstrap, new InlineHost({ store, callerOverrides: overrides }));
+  const xds =
+    bootstrap.xdsServers.length > 0
+      ? startXds(bootstrap, { store, clock: systemClock, random: Math.random, base: staticResources, ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }) })
+      : undefined;
+  const host = new InlineHost({
+    store,
+    callerOverrides: overrides,
+    ...(xds === undefined ? {} : { ensureListener: xds.ensureListener, staticListeners: new Set(staticResources.listeners.keys()) }),
+  });
+  return new Mesh(bootstrap, host, xds);
 }

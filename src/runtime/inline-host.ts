@@ -18,6 +18,12 @@ export interface InlineHostOptions {
   readonly callerOverrides: ReadonlyMap<string, PolicyOverrides>;
   readonly clock?: Clock;
   readonly random?: () => number;
+  /**
+   * With a control plane: makes sure a call's listener (and what it names) is in the store,
+   * subscribing on demand (the xDS client's ensureListener). Static listeners skip it.
+   */
+  readonly ensureListener?: (name: string) => Promise<void>;
+  readonly staticListeners?: ReadonlySet<string>;
 }
 
 export class InlineHost {
@@ -45,7 +51,9 @@ export class InlineHost {
     });
   }
 
-  handle(request: MeshRequest, body: RequestBody | undefined): Promise<PipelineResult> {
+  async handle(request: MeshRequest, body: RequestBody | undefined): Promise<PipelineResult> {
+    const { ensureListener, staticListeners } = this.#options;
+    if (ensureListener !== undefined && !staticListeners?.has(request.listenerName)) await ensureListener(request.listenerName);
     return handleRequest(request, {
       clock: this.#clock,
       random: this.#random,
