@@ -7,10 +7,9 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import type { UpstreamResponse } from '../src/core/call/transport.ts';
-import { DEFAULT_CIRCUIT_BREAKERS } from '../src/core/model/policy-circuit-breakers.ts';
-import type { Cluster } from '../src/core/model/cluster.ts';
 import type { Endpoint } from '../src/core/model/endpoint.ts';
 import { HttpTransport } from '../src/protocols/http/http-transport.ts';
+import { cluster as testCluster } from '../test/core/lb/fixtures.ts';
 import { percentile, report, type Sample } from './harness.ts';
 
 const BATCH = 200;
@@ -37,26 +36,7 @@ await once(server, 'listening');
 const { port } = server.address() as AddressInfo;
 
 const host: Endpoint = { id: `127.0.0.1:${port}`, address: '127.0.0.1', port, hostname: '', weight: 1, health: 'HEALTHY', metadata: {}, locality: { region: '', zone: '', subZone: '' }, priority: 0 };
-const cluster: Cluster = {
-  name: 'bench',
-  type: 'STATIC',
-  connectTimeoutMs: 1000,
-  lbPolicy: 'ROUND_ROBIN',
-  leastRequest: { choiceCount: 2, activeRequestBias: 1 },
-  ringHash: { minimumRingSize: 1024, maximumRingSize: 8388608 },
-  maglev: { tableSize: 65537 },
-  commonLb: { healthyPanicThreshold: 50, localityWeighted: false },
-  slowStart: undefined,
-  subset: undefined,
-  edsServiceName: 'bench',
-  loadAssignment: undefined,
-  http2: false,
-  circuitBreakers: DEFAULT_CIRCUIT_BREAKERS,
-  errorRateBreaker: undefined,
-  outlierDetection: undefined,
-  healthChecks: [],
-  metadata: {},
-};
+const cluster = testCluster({ name: 'bench', edsServiceName: 'bench' });
 
 const pool = new Pool(`http://127.0.0.1:${port}`, { connections: 1 });
 const direct = () =>

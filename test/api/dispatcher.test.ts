@@ -12,6 +12,7 @@ import { type Dispatcher, errors, getGlobalDispatcher, request, setGlobalDispatc
 import { createMesh } from '../../src/api/mesh.ts';
 import { MeshDispatcher } from '../../src/api/mesh-dispatcher.ts';
 import { MeshError } from '../../src/core/errors.ts';
+import { localCluster, meshBootstrap } from '../helpers/bootstrap-builders.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -32,39 +33,16 @@ async function readAll(req: IncomingMessage): Promise<string> {
 }
 
 function bootstrap(main: number[], stream: number) {
-  const lb = (ports: number[]) => ports.map((p) => ({ endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: p } } } }));
-  return {
-    static_resources: {
-      listeners: [
-        {
-          name: 'reviews:80',
-          api_listener: {
-            api_listener: {
-              '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
-              route_config: {
-                name: 'reviews',
-                virtual_hosts: [
-                  {
-                    name: 'reviews',
-                    domains: ['reviews'],
-                    routes: [
-                      { match: { path: '/health' }, direct_response: { status: 200, body: { inline_string: 'ok' } } },
-                      { match: { prefix: '/stream' }, route: { cluster: 'stream' } },
-                      { match: { prefix: '/' }, route: { cluster: 'reviews', retry_policy: { retry_on: '5xx', num_retries: 2 } } },
-                    ],
-                  },
-                ],
-              },
-            },
-          },
-        },
-      ],
-      clusters: [
-        { name: 'reviews', load_assignment: { cluster_name: 'reviews', endpoints: [{ lb_endpoints: lb(main) }] } },
-        { name: 'stream', load_assignment: { cluster_name: 'stream', endpoints: [{ lb_endpoints: lb([stream]) }] } },
-      ],
-    },
-  };
+  return meshBootstrap(
+    'reviews:80',
+    ['reviews'],
+    [
+      { match: { path: '/health' }, direct_response: { status: 200, body: { inline_string: 'ok' } } },
+      { match: { prefix: '/stream' }, route: { cluster: 'stream' } },
+      { match: { prefix: '/' }, route: { cluster: 'reviews', retry_policy: { retry_on: '5xx', num_retries: 2 } } },
+    ],
+    [localCluster('reviews', main), localCluster('stream', [stream])],
+  );
 }
 
 /** Resolves when `check` holds, looking again after each turn of the event loop. */

@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import { test } from 'node:test';
 import { createMesh } from '../../src/api/mesh.ts';
 import { MeshError } from '../../src/core/errors.ts';
+import { localCluster, meshBootstrap } from '../helpers/bootstrap-builders.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
 
@@ -28,38 +29,15 @@ async function upstream(name: string, handler: Handler): Promise<{ server: Serve
 }
 
 function bootstrap(v1: number[], v2: number) {
-  const lb = (ports: number[]) => ports.map((p) => ({ endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: p } } } }));
-  return {
-    static_resources: {
-      listeners: [
-        {
-          name: 'reviews:80',
-          api_listener: {
-            api_listener: {
-              '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
-              route_config: {
-                name: 'reviews',
-                virtual_hosts: [
-                  {
-                    name: 'reviews',
-                    domains: ['reviews'],
-                    routes: [
-                      { match: { prefix: '/', headers: [{ name: 'x-user', string_match: { exact: 'qunar' } }] }, route: { cluster: 'reviews-v2' } },
-                      { match: { prefix: '/' }, route: { cluster: 'reviews', timeout: '5s', retry_policy: { retry_on: '5xx', num_retries: 2 } } },
-                    ],
-                  },
-                ],
-              },
-            },
-          },
-        },
-      ],
-      clusters: [
-        { name: 'reviews', connect_timeout: '1s', load_assignment: { cluster_name: 'reviews', endpoints: [{ lb_endpoints: lb(v1) }] } },
-        { name: 'reviews-v2', load_assignment: { cluster_name: 'reviews-v2', endpoints: [{ lb_endpoints: lb([v2]) }] } },
-      ],
-    },
-  };
+  return meshBootstrap(
+    'reviews:80',
+    ['reviews'],
+    [
+      { match: { prefix: '/', headers: [{ name: 'x-user', string_match: { exact: 'qunar' } }] }, route: { cluster: 'reviews-v2' } },
+      { match: { prefix: '/' }, route: { cluster: 'reviews', timeout: '5s', retry_policy: { retry_on: '5xx', num_retries: 2 } } },
+    ],
+    [localCluster('reviews', v1, { connect_timeout: '1s' }), localCluster('reviews-v2', [v2])],
+  );
 }
 
 test('inline mesh.fetch over real upstreams', async (t) => {

@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
+import { localCluster, meshBootstrap } from '../helpers/bootstrap-builders.ts';
 
 const register = new URL('../../src/api/register.ts', import.meta.url).href;
 const fixture = (name: string) => new URL(`../config/fixtures/${name}`, import.meta.url).pathname;
@@ -40,22 +41,7 @@ test('an unmodified app\'s global fetch goes through the mesh, and the app exits
     server.close();
   });
   const port = (server.address() as AddressInfo).port;
-  const bootstrap = {
-    static_resources: {
-      listeners: [
-        {
-          name: 'reviews:80',
-          api_listener: {
-            api_listener: {
-              '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
-              route_config: { name: 'reviews', virtual_hosts: [{ name: 'reviews', domains: ['reviews'], routes: [{ match: { prefix: '/' }, route: { cluster: 'reviews' } }] }] },
-            },
-          },
-        },
-      ],
-      clusters: [{ name: 'reviews', load_assignment: { cluster_name: 'reviews', endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: port } } } }] }] } }],
-    },
-  };
+  const bootstrap = meshBootstrap('reviews:80', ['reviews'], [{ match: { prefix: '/' }, route: { cluster: 'reviews' } }], [localCluster('reviews', [port])]);
   const { SIDELET_BOOTSTRAP, GRPC_XDS_BOOTSTRAP, GRPC_XDS_BOOTSTRAP_CONFIG, ...rest } = process.env;
   const app = 'const res = await fetch("http://reviews/api?x=1"); console.log(res.status, await res.text());';
   // The bound only turns a child that never exits into a failure instead of a hung run.

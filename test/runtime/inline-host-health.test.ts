@@ -6,6 +6,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { createMesh } from '../../src/api/mesh.ts';
+import { localCluster, meshBootstrap } from '../helpers/bootstrap-builders.ts';
 
 async function server(name: string, healthy: () => boolean, onCheck: () => void) {
   const s = createServer((req, res) => {
@@ -33,31 +34,10 @@ test('a host failing its health check gets no traffic until it passes again', as
   const b = await server('b', () => true, () => {});
   /** Resolves once host a has answered `n` more health checks: each later check began after the earlier result was applied. */
   const checksOnA = (n: number) => new Promise<void>((resolve) => waiters.push({ count: aChecks + n, resolve }));
-  const lb = [a.port, b.port].map((p) => ({ endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: p } } } }));
+  const healthCheck = { timeout: '1s', interval: '0.02s', unhealthy_threshold: 1, healthy_threshold: 1, http_health_check: { path: '/healthz' } };
   const mesh = await createMesh({
     mode: 'inline',
-    bootstrap: {
-      static_resources: {
-        listeners: [
-          {
-            name: 'svc:80',
-            api_listener: {
-              api_listener: {
-                '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
-                route_config: { name: 'r', virtual_hosts: [{ name: 'v', domains: ['svc'], routes: [{ match: { prefix: '/' }, route: { cluster: 'svc' } }] }] },
-              },
-            },
-          },
-        ],
-        clusters: [
-          {
-            name: 'svc',
-            health_checks: [{ timeout: '1s', interval: '0.02s', unhealthy_threshold: 1, healthy_threshold: 1, http_health_check: { path: '/healthz' } }],
-            load_assignment: { cluster_name: 'svc', endpoints: [{ lb_endpoints: lb }] },
-          },
-        ],
-      },
-    },
+    bootstrap: meshBootstrap('svc:80', ['svc'], [{ match: { prefix: '/' }, route: { cluster: 'svc' } }], [localCluster('svc', [a.port, b.port], { health_checks: [healthCheck] })]),
   });
   t.after(async () => {
     await mesh.close();
