@@ -1,5 +1,6 @@
 // End-to-end cost of the mesh in inline mode against the same local upstream (a node:http
-// server in a child process): direct undici (fetch and request) vs mesh.fetch — throughput at
+// server in a child process): direct undici (fetch and request) vs mesh.fetch and undici.request
+// through mesh.dispatcher() — throughput at
 // 64 concurrent calls and added p50/p99 latency of sequential calls, as ratios.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -47,11 +48,14 @@ const mesh = await createMesh({
   },
 });
 
+const dispatcher = mesh.dispatcher();
+
 type Call = () => Promise<unknown>;
 const subjects: [string, Call][] = [
   ['direct undici.request', async () => (await request(`http://127.0.0.1:${port}/`, { dispatcher: agent })).body.text()],
   ['direct undici.fetch', async () => (await undiciFetch(`http://127.0.0.1:${port}/`, { dispatcher: agent })).text()],
   ['mesh.fetch (inline)', async () => (await mesh.fetch('http://upstream/')).text()],
+  ['undici.request via mesh.dispatcher() (inline)', async () => (await request('http://upstream/', { dispatcher })).body.text()],
 ];
 
 async function sequential(call: Call): Promise<number[]> {
@@ -83,6 +87,7 @@ for (const [name, call] of subjects) {
   rows.push({ name, p50: percentile(times, 0.5), p99: percentile(times, 0.99), rps });
 }
 const base = rows.find((r) => r.name === 'direct undici.fetch')!;
+const requestBase = rows.find((r) => r.name === 'direct undici.request')!;
 console.log(`\n## mesh.fetch end to end, one local upstream  (node ${process.version})`);
 console.table(
   rows.map((r) => ({
@@ -92,6 +97,8 @@ console.table(
     'added p50 µs vs fetch': (r.p50 - base.p50).toFixed(0),
     [`req/s @${CONCURRENCY}`]: Math.round(r.rps).toLocaleString('en-US'),
     'throughput vs fetch': `${(r.rps / base.rps).toFixed(2)}x`,
+    'throughput vs request': `${(r.rps / requestBase.rps).toFixed(2)}x`,
+    'added p50 µs vs request': (r.p50 - requestBase.p50).toFixed(0),
   })),
 );
 console.log(`${SEQUENTIAL} sequential calls per subject after 200 warm-up; ${CONCURRENT_TOTAL} calls at ${CONCURRENCY} concurrent. Targets (inline): ≥ 0.9× direct throughput, ≤ 30 µs added p50.`);
