@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// The `sidelet` command: validates bootstrap files now; `run` (the standalone sidecar) comes with the standalone mode.
-import { Command } from 'commander';
+// The `sidelet` command: `validate` checks a bootstrap file, `run` is the standalone sidecar
+// (outbound HTTP/1.1 listeners on TCP and unix sockets, docs/standalone.md).
+import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError } from '../core/errors.ts';
 import { loadBootstrap } from '../config/load-bootstrap.ts';
 import { packageInfo } from './package-info.ts';
+import { runCommand } from './run-command.ts';
 
 const pkg = packageInfo();
 
@@ -33,6 +35,22 @@ program
       process.exitCode = 1;
     }
   });
+
+program
+  .command('run')
+  .description('run the mesh as a sidecar: outbound HTTP/1.1 routed by the Host header, on TCP and/or a unix socket')
+  .option('-c, --config <file>', 'the bootstrap file (YAML or JSON)')
+  .option('--listen <address>', 'TCP address, host:port or [ipv6]:port (port 0: any free one); default 127.0.0.1:15001 unless --uds alone')
+  .option('--uds <path>', 'also (or only) listen on this unix domain socket')
+  .option('--demo', 'start three local demo upstreams and a generated config that shows routing, retries and backup requests')
+  .option('--drain-timeout <ms>', 'on SIGTERM/SIGINT, how long calls in flight may take to finish', (v: string) => {
+    const ms = Number(v);
+    if (!Number.isInteger(ms) || ms < 0) throw new InvalidArgumentError('expected a whole number of milliseconds');
+    return ms;
+  })
+  .action((options: { config?: string; listen?: string; uds?: string; demo?: boolean; drainTimeout?: number }) =>
+    runCommand({ ...options, ...(options.drainTimeout === undefined ? {} : { drainTimeoutMs: options.drainTimeout }) }),
+  );
 
 if (process.argv.length <= 2) program.help();
 await program.parseAsync();
