@@ -16,6 +16,7 @@ import { retryExclusions } from '../policy/retry-hosts.ts';
 import { attemptDeadline, backoffFits, requestDeadline } from '../policy/timeout-deadline.ts';
 import type { EffectiveTimeouts } from '../policy/timeout-resolve.ts';
 import type { ClusterRuntime, Release } from './cluster-runtime.ts';
+import type { MeshStats } from './mesh-stats.ts';
 import type { AttemptControl, Transport, UpstreamResponse } from './transport.ts';
 
 /** Everything decided about the call before its first attempt. */
@@ -44,6 +45,8 @@ export interface CallDeps {
   readonly wallNow: () => number;
   readonly transport: Transport;
   readonly cluster: ClusterRuntime;
+  /** Optional: told of attempts, responses, timeouts, overflows and backup wins. */
+  readonly stats?: MeshStats;
 }
 
 export interface CallResult {
@@ -130,7 +133,7 @@ class AttemptLoop {
     signal?.addEventListener('abort', this.#onAbort, { once: true });
     if (this.#deadline !== undefined) {
       const ms = this.#deadline - this.#deps.clock.now();
-      this.#timers.push(this.#deps.clock.schedule(ms, () => this.#fail(new MeshError('SIDELET_TIMEOUT', `route timeout of ${this.#plan.timeouts.totalMs} ms reached`))));
+      this.#timers.push(this.#deps.clock.schedule(ms, () => this.#onRouteTimeout()));
     }
     const count = this.#plan.hedge !== undefined && this.#plan.bodyReplayable ? initialRequestCount(this.#plan.hedge, this.#deps.random) : 1;
     for (let i = 0; i < count && !this.#settled; i++) this.#launch('initial');
@@ -149,6 +152,7 @@ class AttemptLoop {
     const release = cluster.acquireRequest(endpoint);
     if (release instanceof MeshError) {
       retrySlot?.();
+      if (release.code === 'SIDELET_UPSTREAM_OVERFLOW') this.#deps.stats?.overflow(cluster.name, 'requests');
       return this.#noAttempt(release);
     }
     const attempt: Attempt = { kind, endpoint, startedAt: clock.now(), release, retrySlot, control: undefined, perTryTimer: undefined, hedged: false, done: false };
@@ -156,6 +160,7 @@ class AttemptLoop {
     this.#tried.add(endpoint.id);
     this.#inFlight.add(attempt);
     this.#started++;
+    this.#deps.stats?.attemptStarted(cluster.name, kind);
     const perTry = attemptDeadline(this.#plan.timeouts, this.#deadline, attempt.startedAt);
     if (perTry !== undefined && perTry !== this.#deadline) attempt.perTryTimer = clock.schedule(perTry - attempt.startedAt, () => this.#onPerTryTimeout(attempt));
     attempt.control = transport.send(
@@ -183,6 +188,12 @@ class AttemptLoop {
   }
 
 
+  #onRouteTimeout(): void {
+    if (this.#settled) return;
+    this.#deps.stats?.timeout(this.#deps.cluster.name, 'route');
+    this.#fail(new MeshError('SIDELET_TIMEOUT', `route timeout of ${this.#plan.timeouts.totalMs} ms reached`));
+  }
+
   #onBackupDue(): void {
     if (this.#settled || this.#primary === undefined || this.#primary.done) return;
     if (this.#plan.backups?.tryStartBackup()) this.#launch('backup');
@@ -191,6 +202,7 @@ class AttemptLoop {
   #onPerTryTimeout(attempt: Attempt): void {
     if (this.#settled || attempt.done) return;
     attempt.perTryTimer = undefined;
+    this.#deps.stats?.timeout(this.#deps.cluster.name, 'per-try');
     const action = perTryTimeoutAction(this.#plan.hedge, this.#plan.retry);
     if (action === 'hedge') {
       attempt.hedged = true;
@@ -209,7 +221,13 @@ class AttemptLoop {
   /** A slot for one more retry or hedge, if num_retries and the cluster's budget allow it. */
   #retrySlot(): Release | undefined {
     if (!this.#plan.bodyReplayable || !this.#plan.requestRetriable || this.#retriesDone >= this.#plan.retry.numRetries) return undefined;
-    return this.#deps.cluster.acquireRetry();
+    return this.#acquireRetry();
+  }
+
+  #acquireRetry(): Release | undefined {
+    const slot = this.#deps.cluster.acquireRetry();
+    if (slot === undefined) this.#deps.stats?.overflow(this.#deps.cluster.name, 'retries');
+    return slot;
   }
 
   #onOutcome(attempt: Attempt, outcome: AttemptOutcome, response: UpstreamResponse | undefined, detail = '', alreadyEnded = false): void {
@@ -217,6 +235,7 @@ class AttemptLoop {
     if (!alreadyEnded) this.#end(attempt, false);
     const latency = this.#deps.clock.now() - attempt.startedAt;
     this.#deps.cluster.reportOutcome(attempt.endpoint, outcome, latency);
+    if (outcome.kind === 'response') this.#deps.stats?.attemptResponse(this.#deps.cluster.name, outcome.status, latency);
     if (attempt === this.#primary) this.#plan.backups?.recordLatency(latency);
 
     let slot: Release | undefined;
@@ -227,7 +246,7 @@ class AttemptLoop {
           responseStarted: false,
           bodyReplayable: this.#plan.bodyReplayable,
           requestRetriable: this.#plan.requestRetriable,
-          canRetry: () => (slot = this.#deps.cluster.acquireRetry()) !== undefined,
+          canRetry: () => (slot = this.#acquireRetry()) !== undefined,
         });
     if (verdict === 'retry') {
       const delay = nextBackoff(this.#plan.retry, this.#retriesDone, this.#deps.random, response?.headers && ((n) => response.headers.get(n)), this.#deps.wallNow());
@@ -266,7 +285,10 @@ class AttemptLoop {
   }
 
   #win(attempt: Attempt, response: UpstreamResponse): void {
-    if (attempt.kind === 'backup') this.#plan.backups?.recordBackupWon();
+    if (attempt.kind === 'backup') {
+      this.#plan.backups?.recordBackupWon();
+      this.#deps.stats?.backupWon(this.#deps.cluster.name);
+    }
     if (this.#fallback?.response !== undefined && this.#fallback.attempt !== attempt) this.#fallback.attempt.control?.cancel();
     this.#settle();
     this.#resolve({ response, endpoint: attempt.endpoint, attempts: this.#started, winner: attempt.kind, elapsedMs: this.#deps.clock.now() - this.#startedAt });

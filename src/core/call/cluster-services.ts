@@ -6,7 +6,7 @@ import type { MeshError } from '../errors.ts';
 import { createClusterLoadBalancer } from '../lb/cluster-load-balancer.ts';
 import type { LoadBalancer, PickRequest } from '../lb/load-balancer.ts';
 import type { Cluster } from '../model/cluster.ts';
-import type { ClusterLoadAssignment, Endpoint } from '../model/endpoint.ts';
+import { type ClusterLoadAssignment, type Endpoint, localityKey } from '../model/endpoint.ts';
 import type { RoutingPriority } from '../model/policy-circuit-breakers.ts';
 import { ClusterResources } from '../policy/circuit-breaker-resources.ts';
 import { type OutlierDetector, type OutlierOutcome } from '../policy/outlier-detector.ts';
@@ -29,6 +29,20 @@ export interface ClusterServicesOptions {
   readonly hostAddedAt?: (host: Endpoint) => number | undefined;
   /** Latency and outcome of every attempt, for stats. */
   readonly onOutcome?: (endpoint: Endpoint, outcome: AttemptOutcome, latencyMs: number) => void;
+}
+
+/** One host as the admin /clusters page shows it (Envoy's /clusters: health flags, rq_active). */
+export interface HostStatus {
+  readonly id: string;
+  readonly locality: string;
+  readonly priority: number;
+  readonly weight: number;
+  /** The health EDS or the static config gave. */
+  readonly health: string;
+  readonly outlierEjected: boolean;
+  readonly activeHealthFailed: boolean;
+  /** Attempts in flight on this host from this thread. */
+  readonly activeRequests: number;
 }
 
 /** Called only by the thread that owns it; the counters may be shared with other threads. */
@@ -85,6 +99,16 @@ export class ClusterServices implements ClusterRuntime {
     this.#options.onOutcome?.(endpoint, outcome, latencyMs);
   }
 
+  /** Every host with its health, ejection and active requests, for the admin server. */
+  hosts(): HostStatus[] {
+    const failing = this.#options.activeHealthFailures?.();
+    return describeHosts(this.#assignment, (e) => ({
+      outlierEjected: this.#options.outlier?.isEjected(e.id) === true,
+      activeHealthFailed: failing?.has(e.id) === true,
+      activeRequests: this.#active.get(e.id) ?? 0,
+    }));
+  }
+
   #buildBalancer(): LoadBalancer {
     const detector = this.#options.outlier;
     const failing = this.#options.activeHealthFailures?.();
@@ -106,6 +130,13 @@ export class ClusterServices implements ClusterRuntime {
       hostAddedAt: (host) => this.#options.hostAddedAt?.(host),
     });
   }
+}
+
+/** The hosts of `assignment`, with the runtime state `state` tells for each. */
+export function describeHosts(assignment: ClusterLoadAssignment, state: (e: Endpoint) => Pick<HostStatus, 'outlierEjected' | 'activeHealthFailed' | 'activeRequests'>): HostStatus[] {
+  return assignment.localities.flatMap((l) =>
+    l.endpoints.map((e) => ({ id: e.id, locality: localityKey(e.locality), priority: e.priority, weight: e.weight, health: e.health, ...state(e) })),
+  );
 }
 
 /** Outlier detection counts HTTP statuses and local-origin failures; a local overflow is not the host's fault. */

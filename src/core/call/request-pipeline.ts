@@ -17,6 +17,7 @@ import { route } from '../router/router.ts';
 import { type CallResult, runAttempts } from './attempt-loop.ts';
 import { filterConfigOf, hedgePolicyOf, providerTimeouts, retryPolicyOf } from './call-plan.ts';
 import { effectiveBackup, effectivePriority, effectiveRateLimit, effectiveRetry, type OverrideLayers, timeoutLayers } from './overrides.ts';
+import type { MeshStats } from './mesh-stats.ts';
 import type { PipelineState } from './pipeline-state.ts';
 import type { AttemptControl, Transport } from './transport.ts';
 
@@ -44,6 +45,8 @@ export interface PipelineDeps {
   readonly state: PipelineState;
   /** The caller's overrides for this service (createMesh options or the bootstrap's sidelet section). */
   readonly callerOverrides?: PolicyOverrides;
+  /** Optional stats sink, handed on to the attempt loop. */
+  readonly stats?: MeshStats;
 }
 
 /** An answer the mesh gives itself (direct_response, an injected abort) instead of an upstream's. */
@@ -61,9 +64,15 @@ export type PipelineResult = { readonly kind: 'upstream'; readonly cluster: stri
 /** Resolves with the answer, or rejects with a MeshError (no route, rate limited, breaker open, timeout, ...) or the abort reason. */
 export async function handleRequest(request: MeshRequest, deps: PipelineDeps): Promise<PipelineResult> {
   const routes = deps.state.routes(request.listenerName);
-  if (routes === undefined) throw new MeshError('SIDELET_NO_ROUTE', `no listener "${request.listenerName}" (or its route configuration) in the current config`);
+  if (routes === undefined) {
+    deps.stats?.noRoute();
+    throw new MeshError('SIDELET_NO_ROUTE', `no listener "${request.listenerName}" (or its route configuration) in the current config`);
+  }
   const decision = route(routes.table, { authority: request.authority, path: request.path, method: request.method, headers: request.headers, random: deps.random });
-  if (decision.kind === 'no_route') throw new MeshError('SIDELET_NO_ROUTE', decision.detail);
+  if (decision.kind === 'no_route') {
+    deps.stats?.noRoute();
+    throw new MeshError('SIDELET_NO_ROUTE', decision.detail);
+  }
   if (decision.kind === 'direct_response') return { kind: 'local', status: decision.status, body: decision.body, responseFlag: undefined };
 
   const { virtualHost, action, cluster: clusterName } = decision;
@@ -75,6 +84,8 @@ export async function handleRequest(request: MeshRequest, deps: PipelineDeps): P
     const injected = decideFault(fault, decision.headers, deps.random, clusterName);
     if ((injected.delayMs !== undefined || injected.abort !== undefined) && deps.state.activeFaults.tryEnter(fault.maxActiveFaults)) {
       try {
+        if (injected.delayMs !== undefined) deps.stats?.faultInjected(clusterName, 'delay');
+        if (injected.abort !== undefined) deps.stats?.faultInjected(clusterName, 'abort');
         if (injected.delayMs !== undefined) await sleep(deps.clock, injected.delayMs, request.signal);
         if (injected.abort !== undefined) {
           return 'status' in injected.abort
@@ -87,11 +98,14 @@ export async function handleRequest(request: MeshRequest, deps: PipelineDeps): P
     }
   }
 
-  await admitRateLimit(request, decision.route, virtualHost, listener, layers, deps, decision.headers);
+  await admitRateLimit(request, decision.route, virtualHost, listener, layers, deps, decision.headers, clusterName);
 
   const breakers = deps.state.breakers(clusterName);
   const permit: ErrorRatePermit | MeshError | undefined = breakers?.tryAcquire(`${request.method} ${request.path.split('?')[0]}`);
-  if (permit instanceof MeshError) throw permit;
+  if (permit instanceof MeshError) {
+    deps.stats?.breakerOpen(clusterName);
+    throw permit;
+  }
 
   const cluster = deps.state.cluster(clusterName);
   if (cluster === undefined) {
@@ -121,7 +135,7 @@ export async function handleRequest(request: MeshRequest, deps: PipelineDeps): P
         metadataMatch: decision.metadataMatch,
         signal: request.signal,
       },
-      { clock: deps.clock, random: deps.random, wallNow: deps.wallNow, transport: deps.transport, cluster },
+      { clock: deps.clock, random: deps.random, wallNow: deps.wallNow, transport: deps.transport, cluster, stats: deps.stats },
     );
     if (call.response.status >= 500 || (call.response.grpcStatus !== undefined && call.response.grpcStatus !== 0)) permit?.failure();
     else permit?.success();
@@ -141,6 +155,7 @@ async function admitRateLimit(
   layers: OverrideLayers,
   deps: PipelineDeps,
   headers: ReadonlyMap<string, string>,
+  clusterName: string,
 ): Promise<void> {
   const provider = filterConfigOf('rateLimit', routeEntry, virtualHost, listener);
   const config = effectiveRateLimit(provider === 'disabled' ? undefined : provider, layers);
@@ -153,7 +168,14 @@ async function admitRateLimit(
     limiter.tryTake(caller);
     return;
   }
-  await limiter.acquire({ caller, priority: effectivePriority(headerPriority(config, headers), layers), signal: request.signal });
+  const priority = effectivePriority(headerPriority(config, headers), layers);
+  try {
+    await limiter.acquire({ caller, priority, signal: request.signal });
+  } catch (error) {
+    // Refused, timed out queueing or shed from the queue; an abort by the caller is not counted.
+    if (error instanceof MeshError) deps.stats?.rateLimited(clusterName, limiter.priorityFor(caller, priority));
+    throw error;
+  }
 }
 
 /** Envoy's request mirroring: fire and forget to each chosen cluster with the `-shadow` host; never affects the primary. */

@@ -14,8 +14,17 @@ import { BackupRequests } from '../policy/hedge-backup.ts';
 import { OutlierDetector } from '../policy/outlier-detector.ts';
 import { CallerRateLimiter } from '../policy/rate-limit-callers.ts';
 import { compileRouteTable } from '../router/router.ts';
-import { ClusterServices } from './cluster-services.ts';
+import { ClusterServices, describeHosts, type HostStatus } from './cluster-services.ts';
+import type { MeshStats } from './mesh-stats.ts';
 import type { ListenerRoutes, PipelineState } from './pipeline-state.ts';
+
+/** One cluster of the snapshot as the admin /clusters page shows it. */
+export interface ClusterStatus {
+  readonly name: string;
+  /** False until a request built the cluster's runtime: its hosts then show no ejections or active requests yet. */
+  readonly built: boolean;
+  readonly hosts: readonly HostStatus[];
+}
 
 export class SnapshotState implements PipelineState {
   readonly activeFaults = new ActiveFaults();
@@ -31,13 +40,32 @@ export class SnapshotState implements PipelineState {
   #rotation: BucketRotation | undefined;
 
   readonly #activeHealth: ((cluster: string) => ReadonlySet<string> | undefined) | undefined;
+  readonly #stats: MeshStats | undefined;
 
-  /** `activeHealth`: the hosts of a cluster that fail active health checks, from checkers that outlive snapshots. */
-  constructor(snapshot: Snapshot, clock: Clock, random: () => number, activeHealth?: (cluster: string) => ReadonlySet<string> | undefined) {
+  /**
+   * `activeHealth`: the hosts of a cluster that fail active health checks, from checkers that outlive snapshots.
+   * `stats`: an optional sink told of outlier ejections.
+   */
+  constructor(snapshot: Snapshot, clock: Clock, random: () => number, activeHealth?: (cluster: string) => ReadonlySet<string> | undefined, stats?: MeshStats) {
     this.#snapshot = snapshot;
     this.#clock = clock;
     this.#random = random;
     this.#activeHealth = activeHealth;
+    this.#stats = stats;
+  }
+
+  /** Every cluster with endpoints, and its hosts; reads state without building any. */
+  clusterStatus(): ClusterStatus[] {
+    const out: ClusterStatus[] = [];
+    for (const [name, assignment] of this.#snapshot.endpoints) {
+      if (!this.#snapshot.clusters.has(name)) continue;
+      const services = this.#clusters.get(name);
+      const failing = this.#activeHealth?.(name);
+      const hosts =
+        services?.hosts() ?? describeHosts(assignment, (e) => ({ outlierEjected: false, activeHealthFailed: failing?.has(e.id) === true, activeRequests: 0 }));
+      out.push({ name, built: services !== undefined, hosts });
+    }
+    return out;
   }
 
   /** A cluster's host health changed (an active check): rebuild its balancer if it was built. */
@@ -93,7 +121,14 @@ export class SnapshotState implements PipelineState {
     const built: { services?: ClusterServices } = {};
     const outlier =
       cluster.outlierDetection &&
-      new OutlierDetector(name, cluster.outlierDetection, { clock: this.#clock, random: this.#random, onEvent: () => built.services?.refreshHealth() });
+      new OutlierDetector(name, cluster.outlierDetection, {
+        clock: this.#clock,
+        random: this.#random,
+        onEvent: (event) => {
+          if (event.type === 'ejected') this.#stats?.ejected(name, event.kind);
+          built.services?.refreshHealth();
+        },
+      });
     if (outlier !== undefined) this.#outliers.push(outlier);
     built.services = new ClusterServices(cluster, assignment, {
       clock: this.#clock,
