@@ -7,6 +7,9 @@ import { type BootstrapInput, loadBootstrap } from '../config/load-bootstrap.ts'
 import { ConfigError, MeshError } from '../core/errors.ts';
 import type { PolicyOverrides } from '../core/model/caller-overrides.ts';
 import { SnapshotStore } from '../core/model/snapshot-store.ts';
+import type { Snapshot } from '../core/model/snapshot.ts';
+import type { MeshStats } from '../core/call/mesh-stats.ts';
+import type { ClusterStatus } from '../core/call/snapshot-state.ts';
 import { InlineHost } from '../runtime/inline-host.ts';
 import { systemClock } from '../core/clock.ts';
 import type { ResourceDump } from '../xds/config-dump.ts';
@@ -23,6 +26,8 @@ export interface MeshOptions {
   readonly overrides?: Readonly<Record<string, object>>;
   /** With xds_servers: where the last-known-good config is kept, to start from when the control plane is down. */
   readonly cacheDir?: string;
+  /** A stats sink told of requests, attempts, retries, overflows, ejections (e.g. a MeshMetrics). */
+  readonly stats?: MeshStats;
 }
 
 export class Mesh {
@@ -32,9 +37,11 @@ export class Mesh {
   #dispatcher: MeshDispatcher | undefined;
 
   readonly #xds: XdsHandle | undefined;
+  readonly #store: SnapshotStore;
 
-  constructor(bootstrap: Bootstrap, host: InlineHost, xds?: XdsHandle) {
+  constructor(bootstrap: Bootstrap, host: InlineHost, store: SnapshotStore, xds?: XdsHandle) {
     this.#xds = xds;
+    this.#store = store;
     this.bootstrap = bootstrap;
     this.#host = host;
   }
@@ -70,6 +77,16 @@ export class Mesh {
    * Refuses new calls, lets calls in flight finish within `deadlineMs` (default 5 s) and aborts
    * the rest, then releases every connection and timer so the process can exit by itself.
    */
+  /** The config in force: every listener, route configuration, cluster and endpoint set, static and from xDS. */
+  snapshot(): Snapshot {
+    return this.#store.current;
+  }
+
+  /** Each cluster a call has used: its hosts with health, outlier ejection and active requests. */
+  clusterStatus(): ClusterStatus[] {
+    return this.#host.clusterStatus();
+  }
+
   /** CSDS-like: every xDS resource this mesh watches, with version, status (REQUESTED, ACKED, NACKED with the error, DOES_NOT_EXIST) and last update. */
   configDump(): ResourceDump[] {
     return this.#xds?.dump() ?? [];
@@ -105,6 +122,7 @@ export async function createMesh(options: MeshOptions = {}): Promise<Mesh> {
     store,
     callerOverrides: overrides,
     ...(xds === undefined ? {} : { ensureListener: xds.ensureListener, staticListeners: new Set(staticResources.listeners.keys()) }),
+    ...(options.stats === undefined ? {} : { stats: options.stats }),
   });
-  return new Mesh(bootstrap, host, xds);
+  return new Mesh(bootstrap, host, store, xds);
 }

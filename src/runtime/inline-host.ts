@@ -4,7 +4,8 @@
 import type { PolicyOverrides } from '../core/model/caller-overrides.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
 import { handleRequest, type MeshRequest, type PipelineResult } from '../core/call/request-pipeline.ts';
-import { SnapshotState } from '../core/call/snapshot-state.ts';
+import type { MeshStats } from '../core/call/mesh-stats.ts';
+import { type ClusterStatus, SnapshotState } from '../core/call/snapshot-state.ts';
 import type { Snapshot } from '../core/model/snapshot.ts';
 import type { SnapshotStore } from '../core/model/snapshot-store.ts';
 import { HttpTransport, type RequestBody } from '../protocols/http/http-transport.ts';
@@ -24,6 +25,8 @@ export interface InlineHostOptions {
    */
   readonly ensureListener?: (name: string) => Promise<void>;
   readonly staticListeners?: ReadonlySet<string>;
+  /** Told of requests, attempts, retries, overflows, ejections... (the admin server's metrics). */
+  readonly stats?: MeshStats;
 }
 
 export class InlineHost {
@@ -61,7 +64,13 @@ export class InlineHost {
       transport: this.#transport.withBody(body),
       state: this.#state,
       callerOverrides: this.#options.callerOverrides.get(request.listenerName),
+      ...(this.#options.stats === undefined ? {} : { stats: this.#options.stats }),
     });
+  }
+
+  /** Each cluster's hosts with their health, ejection and active requests (the admin server's /clusters). */
+  clusterStatus(): ClusterStatus[] {
+    return this.#state.clusterStatus();
   }
 
   /**
@@ -89,7 +98,7 @@ export class InlineHost {
       const assignment = snapshot.endpoints.get(name);
       if (assignment !== undefined) this.#transport.setCluster(cluster, assignment);
     }
-    return new SnapshotState(snapshot, this.#clock, this.#random, (name) => this.#checkers.get(name)?.checker.unhealthy);
+    return new SnapshotState(snapshot, this.#clock, this.#random, (name) => this.#checkers.get(name)?.checker.unhealthy, this.#options.stats);
   }
 
   /**

@@ -42,13 +42,14 @@ program
   .option('-c, --config <file>', 'the bootstrap file (YAML or JSON)')
   .option('--listen <address>', 'TCP address, host:port or [ipv6]:port (port 0: any free one); default 127.0.0.1:15001 unless --uds alone')
   .option('--uds <path>', 'also (or only) listen on this unix domain socket')
+  .option('--admin <address>', 'serve /ready, /stats, /config_dump and /clusters on host:port (port 0: any free one)')
   .option('--demo', 'start three local demo upstreams and a generated config that shows routing, retries and backup requests')
   .option('--drain-timeout <ms>', 'on SIGTERM/SIGINT, how long calls in flight may take to finish', (v: string) => {
     const ms = Number(v);
     if (!Number.isInteger(ms) || ms < 0) throw new InvalidArgumentError('expected a whole number of milliseconds');
     return ms;
   })
-  .action((options: { config?: string; listen?: string; uds?: string; demo?: boolean; drainTimeout?: number }) =>
+  .action((options: { config?: string; listen?: string; uds?: string; demo?: boolean; drainTimeout?: number; admin?: string }) =>
     runCommand({ ...options, ...(options.drainTimeout === undefined ? {} : { drainTimeoutMs: options.drainTimeout }) }),
   );
 

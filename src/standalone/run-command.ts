@@ -11,6 +11,8 @@ import { ConfigError, MeshError } from '../core/errors.ts';
 import { writeDemoBootstrap } from './demo/demo-bootstrap.ts';
 import { type DemoUpstreams, startDemoUpstreams } from './demo/demo-upstreams.ts';
 import { createOutboundServer } from './http-listener.ts';
+import { MeshMetrics } from '../observability/mesh-metrics.ts';
+import { snapshotResourceNames, startAdminServer } from './admin-server.ts';
 
 export interface RunOptions {
   /** The bootstrap file; absent with `demo`. */
@@ -21,6 +23,8 @@ export interface RunOptions {
   readonly demo?: boolean;
   /** How long calls in flight may take to finish after SIGTERM (default 5000 ms). */
   readonly drainTimeoutMs?: number;
+  /** The admin server's address (`host:port`, port 0 for any free one); none when absent. */
+  readonly admin?: string;
 }
 
 const DEFAULT_LISTEN = '127.0.0.1:15001';
@@ -49,14 +53,34 @@ export async function runCommand(options: RunOptions): Promise<void> {
     const bootstrap = demoConfig ?? (options.config as string);
     // Watched from the start, so a signal that comes while starting drains rather than kills.
     const signalled = waitForSignal();
-    const mesh = await createMesh({ bootstrap });
+    const adminAddress = options.admin === undefined ? undefined : parseListen(options.admin, '--admin');
+    const metrics = new MeshMetrics();
+    const mesh = await createMesh({ bootstrap, stats: metrics });
+    let serving = false;
+    const admin =
+      adminAddress &&
+      (await startAdminServer({
+        ...adminAddress,
+        stats: metrics,
+        configDump: () => ({ xds: mesh.configDump(), resources: snapshotResourceNames(mesh.snapshot()) }),
+        clusters: () => mesh.clusterStatus(),
+        ready: () => serving,
+      }).catch(async (error: unknown) => {
+        await mesh.close({ deadlineMs: 0 });
+        throw new StartError(`--admin ${options.admin}: ${(error as Error).message}`);
+      }));
     const servers = await listenAll(mesh, address, options.uds).catch(async (error: unknown) => {
+      await admin?.close();
       await mesh.close({ deadlineMs: 0 });
       throw error;
     });
+    serving = true;
+    if (admin !== undefined) console.log(`sidelet admin http://${hostPort(adminAddress!.host, admin.port)}/ (ready, stats, config_dump, clusters)`);
     await printUsage(servers, bootstrap);
     await signalled;
+    serving = false;
     await drain(mesh, servers, options.drainTimeoutMs ?? 5000);
+    await admin?.close();
     await stopDemo();
     console.log('sidelet stopped');
     process.exitCode = 0;
@@ -75,10 +99,14 @@ interface Listening {
   readonly where: string;
 }
 
-function parseListen(value: string): { host: string; port: number } {
+function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+function parseListen(value: string, flag = '--listen'): { host: string; port: number } {
   const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$|^(\d{1,5})$/.exec(value);
   const port = Number(match?.[3] ?? match?.[4]);
-  if (match === null || port > 65535) throw new StartError(`--listen ${value}: expected host:port, [ipv6]:port or a port (0 picks a free one)`);
+  if (match === null || port > 65535) throw new StartError(`${flag} ${value}: expected host:port, [ipv6]:port or a port (0 picks a free one)`);
   return { host: match[1] ?? (match[2] || '127.0.0.1'), port };
 }
 

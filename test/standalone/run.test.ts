@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { type TestContext, test } from 'node:test';
-import { HCM_TYPE, localCluster } from '../helpers/bootstrap-builders.ts';
+import { HCM_TYPE, localCluster, meshBootstrap } from '../helpers/bootstrap-builders.ts';
 
 const cli = new URL('../../src/standalone/cli.ts', import.meta.url).pathname;
 
@@ -254,4 +254,26 @@ test('a call still running at the drain deadline is answered 503 LR and the proc
   assert.deepEqual([status, headers['x-sidelet-response-flags']], [503, 'LR']);
   assert.match(body, /^SIDELET_OVERLOADED: the sidecar is shutting down; the call did not finish within 100 ms/);
   assert.equal(await sidecar.exited, 0);
+});
+
+test('run --admin serves /ready, /stats with real figures, /clusters and /config_dump', async (t) => {
+  let calls = 0;
+  const port = await upstream(t, (_req, res) => {
+    calls += 1;
+    res.writeHead(calls === 1 ? 503 : 200).end('ok');
+  });
+  const config = await configFile(
+    meshBootstrap('svc:80', ['svc'], [{ match: { prefix: '/' }, route: { cluster: 'svc', retry_policy: { retry_on: '5xx', num_retries: 1 } } }], [localCluster('svc', [port])]),
+  );
+  const sidecar = new Sidecar(t, ['-c', config, '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0']);
+  const admin = `http://127.0.0.1:${(await sidecar.line(/^sidelet admin http:\/\/127\.0\.0\.1:(\d+)\//))[1]}`;
+  const tcp = await sidecar.tcpPort();
+  assert.equal((await fetch(`${admin}/ready`)).status, 200);
+  for (let i = 0; i < 3; i++) assert.equal((await send({ host: '127.0.0.1', port: tcp, path: '/', headers: { host: 'svc' } })).status, 200);
+  const stats = await (await fetch(`${admin}/stats?format=prometheus`)).text();
+  assert.match(stats, /^upstream_rq_total\{cluster_name="svc"\} 4$/m, 'three calls, one retried: four attempts');
+  assert.match(stats, /^upstream_rq_retry\{cluster_name="svc"\} 1$/m);
+  assert.match(await (await fetch(`${admin}/clusters`)).text(), new RegExp(`svc::127\\.0\\.0\\.1:${port}::`));
+  const dump = (await (await fetch(`${admin}/config_dump`)).json()) as { resources: { clusters: string[] } };
+  assert.deepEqual(dump.resources.clusters, ['svc']);
 });
