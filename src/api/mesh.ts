@@ -1,6 +1,6 @@
 // createMesh() and the Mesh an app talks to: fetch(), dispatcher(), configDump() and close().
 // Config comes from static_resources and, with xds_servers, on demand from the control plane.
-// Inline mode runs the core on the calling thread; worker mode comes later.
+// Worker mode (default) runs the core on worker threads; inline mode on the calling thread.
 import type { Bootstrap } from '../config/bootstrap.ts';
 import { decodeCallerOverrides } from '../config/decode-caller-overrides.ts';
 import { type BootstrapInput, loadBootstrap } from '../config/load-bootstrap.ts';
@@ -8,9 +8,15 @@ import { ConfigError, MeshError } from '../core/errors.ts';
 import type { PolicyOverrides } from '../core/model/caller-overrides.ts';
 import { SnapshotStore } from '../core/model/snapshot-store.ts';
 import type { Snapshot } from '../core/model/snapshot.ts';
+import type { SnapshotParts } from '../core/model/snapshot-store.ts';
 import type { MeshStats } from '../core/call/mesh-stats.ts';
 import type { ClusterStatus } from '../core/call/snapshot-state.ts';
 import { InlineHost } from '../runtime/inline-host.ts';
+import { WorkerHost } from '../runtime/worker-host.ts';
+import type { MeshRequest, PipelineResult } from '../core/call/request-pipeline.ts';
+import type { RequestBody } from '../protocols/http/http-transport.ts';
+import type { Worker } from 'node:worker_threads';
+import { FailOpen } from './fail-open.ts';
 import { systemClock } from '../core/clock.ts';
 import type { ResourceDump } from '../xds/config-dump.ts';
 import { startXds, type XdsHandle } from '../xds/start-xds.ts';
@@ -20,8 +26,12 @@ import { MeshDispatcher } from './mesh-dispatcher.ts';
 export interface MeshOptions {
   /** A bootstrap file path or object; absent: SIDELET_BOOTSTRAP, else GRPC_XDS_BOOTSTRAP / GRPC_XDS_BOOTSTRAP_CONFIG. */
   readonly bootstrap?: BootstrapInput;
-  /** Only `inline` exists so far. */
-  readonly mode?: 'inline';
+  /** `worker` (default): the core on worker threads with a control thread; `inline`: on the calling thread. */
+  readonly mode?: 'worker' | 'inline';
+  /** Worker mode: data-plane threads (default 2). */
+  readonly workers?: number;
+  /** When the runtime itself fails a call (a worker died), send it direct to its original authority instead. */
+  readonly failOpen?: boolean;
   /** The app's own settings per service (listener name → overrides), over the bootstrap's sidelet.caller_overrides. */
   readonly overrides?: Readonly<Record<string, object>>;
   /** With xds_servers: where the last-known-good config is kept, to start from when the control plane is down. */
@@ -30,20 +40,30 @@ export interface MeshOptions {
   readonly stats?: MeshStats;
 }
 
+/** What a mode provides the Mesh: calls through the core, host status, config, and shutdown. */
+export interface RuntimeHost {
+  handle(request: MeshRequest, body: RequestBody | undefined): Promise<PipelineResult>;
+  clusterStatus(): ClusterStatus[] | Promise<ClusterStatus[]>;
+  configDump(): ResourceDump[] | Promise<ResourceDump[]>;
+  snapshot(): Snapshot;
+  close(deadlineMs: number): Promise<void>;
+  /** Replaces the static resources in force (a reload); absent where the host cannot (worker mode, xDS). */
+  replaceStaticResources?(parts: SnapshotParts): void;
+}
+
 export class Mesh {
   readonly bootstrap: Bootstrap;
-  readonly #host: InlineHost;
+  readonly mode: 'worker' | 'inline';
+  readonly #host: RuntimeHost;
+  readonly #failOpen: FailOpen | undefined;
   #closed = false;
   #dispatcher: MeshDispatcher | undefined;
 
-  readonly #xds: XdsHandle | undefined;
-  readonly #store: SnapshotStore;
-
-  constructor(bootstrap: Bootstrap, host: InlineHost, store: SnapshotStore, xds?: XdsHandle) {
-    this.#xds = xds;
-    this.#store = store;
+  constructor(bootstrap: Bootstrap, host: RuntimeHost, mode: 'worker' | 'inline', failOpen: boolean) {
     this.bootstrap = bootstrap;
+    this.mode = mode;
     this.#host = host;
+    this.#failOpen = failOpen ? new FailOpen() : undefined;
   }
 
   /**
@@ -54,7 +74,7 @@ export class Mesh {
     if (this.#closed) throw new MeshError('SIDELET_OVERLOADED', 'the mesh is closed');
     const { request, body } = await toMeshRequest(input, init, this.bootstrap);
     try {
-      return toResponse(await this.#host.handle(request, body), request.method);
+      return toResponse(await this.#call(request, body), request.method);
     } catch (error) {
       if (error instanceof MeshError && init?.mesh?.errorsAsResponses) return errorResponse(error);
       throw error;
@@ -68,41 +88,71 @@ export class Mesh {
   dispatcher(): MeshDispatcher {
     this.#dispatcher ??= new MeshDispatcher({
       bootstrap: this.bootstrap,
-      call: (request, body) => (this.#closed ? Promise.reject(new MeshError('SIDELET_OVERLOADED', 'the mesh is closed')) : this.#host.handle(request, body)),
+      call: (request, body) => (this.#closed ? Promise.reject(new MeshError('SIDELET_OVERLOADED', 'the mesh is closed')) : this.#call(request, body)),
     });
     return this.#dispatcher;
   }
 
-  /**
-   * Refuses new calls, lets calls in flight finish within `deadlineMs` (default 5 s) and aborts
-   * the rest, then releases every connection and timer so the process can exit by itself.
-   */
-  /** The config in force: every listener, route configuration, cluster and endpoint set, static and from xDS. */
-  snapshot(): Snapshot {
-    return this.#store.current;
+  /** One call through the runtime; with failOpen, direct to its authority when the runtime failed it. */
+  async #call(request: MeshRequest, body: RequestBody | undefined): Promise<PipelineResult> {
+    try {
+      return await this.#host.handle(request, body);
+    } catch (error) {
+      if (this.#failOpen?.applies(error, request)) return this.#failOpen.call(request, body);
+      throw error;
+    }
   }
 
-  /** Each cluster a call has used: its hosts with health, outlier ejection and active requests. */
-  clusterStatus(): ClusterStatus[] {
+  /** The config in force: every listener, route configuration, cluster and endpoint set, static and from xDS. */
+  snapshot(): Snapshot {
+    return this.#host.snapshot();
+  }
+
+  /** Each cluster's hosts with health and outlier ejection (and, inline, active requests). */
+  async clusterStatus(): Promise<ClusterStatus[]> {
     return this.#host.clusterStatus();
   }
 
   /** CSDS-like: every xDS resource this mesh watches, with version, status (REQUESTED, ACKED, NACKED with the error, DOES_NOT_EXIST) and last update. */
-  configDump(): ResourceDump[] {
-    return this.#xds?.dump() ?? [];
+  async configDump(): Promise<ResourceDump[]> {
+    return this.#host.configDump();
   }
 
+  /**
+   * Replaces the static resources in force with `parts` from loadBootstrap (validated whole), as
+   * `sidelet run` does on SIGHUP; calls in flight keep the snapshot they started with. Inline mode
+   * without xds_servers only: the xDS config is built over the static resources it started with.
+   */
+  replaceStaticResources(parts: SnapshotParts): void {
+    if (this.#host.replaceStaticResources === undefined) {
+      throw new ConfigError(['static_resources'], `cannot be replaced ${this.mode === 'worker' ? 'in worker mode' : 'while xds_servers drive the config'}; restart to change them`);
+    }
+    this.#host.replaceStaticResources(parts);
+  }
+
+  /** Worker mode: the control thread and the data-plane workers (diagnostics); undefined inline. */
+  threads(): { readonly control: Worker; readonly dataPlane: readonly Worker[] } | undefined {
+    return this.#host instanceof WorkerHost ? this.#host.threads() : undefined;
+  }
+
+  /**
+   * Refuses new calls, lets calls in flight finish within `deadlineMs` (default 5 s) and aborts
+   * the rest, then releases every connection, timer and thread so the process can exit by itself.
+   */
   async close(options: { readonly deadlineMs?: number } = {}): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#xds?.close();
     await this.#host.close(options.deadlineMs ?? 5000);
+    await this.#failOpen?.close();
   }
 }
 
 export async function createMesh(options: MeshOptions = {}): Promise<Mesh> {
-  const mode = options.mode ?? 'inline';
-  if (mode !== 'inline') throw new ConfigError(['mode'], `unknown mode ${JSON.stringify(mode)}; only "inline" exists so far`, 'createMesh options');
+  const mode = options.mode ?? 'worker';
+  if (mode !== 'inline' && mode !== 'worker') throw new ConfigError(['mode'], `unknown mode ${JSON.stringify(mode)}: "worker" or "inline"`, 'createMesh options');
+  if (options.workers !== undefined && (!Number.isInteger(options.workers) || options.workers < 1)) {
+    throw new ConfigError(['workers'], `must be a positive integer, got ${JSON.stringify(options.workers)}`, 'createMesh options');
+  }
   const { bootstrap, staticResources } = await loadBootstrap(options.bootstrap);
   let overrides: ReadonlyMap<string, PolicyOverrides> = bootstrap.callerOverrides;
   if (options.overrides !== undefined) {
@@ -112,9 +162,25 @@ export async function createMesh(options: MeshOptions = {}): Promise<Mesh> {
       throw error instanceof ConfigError ? error.withSource('createMesh options') : error;
     }
   }
+  const failOpen = options.failOpen === true;
+  if (mode === 'worker') {
+    const host = await WorkerHost.start({
+      bootstrap,
+      staticResources,
+      callerOverrides: overrides,
+      ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
+      ...(options.stats === undefined ? {} : { stats: options.stats }),
+      ...(options.workers === undefined ? {} : { workers: options.workers }),
+    });
+    return new Mesh(bootstrap, host, mode, failOpen);
+  }
+  return new Mesh(bootstrap, inlineHost(bootstrap, staticResources, overrides, options), mode, failOpen);
+}
+
+function inlineHost(bootstrap: Bootstrap, staticResources: SnapshotParts, overrides: ReadonlyMap<string, PolicyOverrides>, options: MeshOptions): RuntimeHost {
   const store = new SnapshotStore();
   store.replace(staticResources);
-  const xds =
+  const xds: XdsHandle | undefined =
     bootstrap.xdsServers.length > 0
       ? startXds(bootstrap, { store, clock: systemClock, random: Math.random, base: staticResources, ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }) })
       : undefined;
@@ -124,5 +190,15 @@ export async function createMesh(options: MeshOptions = {}): Promise<Mesh> {
     ...(xds === undefined ? {} : { ensureListener: xds.ensureListener, staticListeners: new Set(staticResources.listeners.keys()) }),
     ...(options.stats === undefined ? {} : { stats: options.stats }),
   });
-  return new Mesh(bootstrap, host, store, xds);
+  return {
+    handle: (request, body) => host.handle(request, body),
+    clusterStatus: () => host.clusterStatus(),
+    configDump: () => xds?.dump() ?? [],
+    snapshot: () => store.current,
+    ...(xds === undefined ? { replaceStaticResources: (parts: SnapshotParts) => void store.replace(parts) } : {}),
+    close: async (deadlineMs) => {
+      xds?.close();
+      await host.close(deadlineMs);
+    },
+  };
 }

@@ -63,6 +63,8 @@ export const MESH_FAILURES = {
   SIDELET_CONNECT_FAILURE: { status: 503, flag: 'UF', retriable: true },
   SIDELET_UPSTREAM_RESET: { status: 503, flag: 'UR', retriable: true },
   SIDELET_FAULT_ABORT: { status: 503, flag: 'FI', retriable: false },
+  /** The runtime itself failed the call (a worker thread died while serving it); safe to retry. */
+  SIDELET_RUNTIME_FAILURE: { status: 503, flag: 'LR', retriable: true },
 } as const;
 
 export type MeshFailureCode = keyof typeof MESH_FAILURES;

@@ -9,9 +9,7 @@ import { type ClusterStatus, SnapshotState } from '../core/call/snapshot-state.t
 import type { Snapshot } from '../core/model/snapshot.ts';
 import type { SnapshotStore } from '../core/model/snapshot-store.ts';
 import { HttpTransport, type RequestBody } from '../protocols/http/http-transport.ts';
-import type { Cluster } from '../core/model/cluster.ts';
-import { HealthChecker } from './health-checker.ts';
-import { isDeepStrictEqual } from 'node:util';
+import { HealthCheckers } from './health-checkers.ts';
 
 export interface InlineHostOptions {
   readonly store: SnapshotStore;
@@ -38,18 +36,18 @@ export class InlineHost {
   #state: SnapshotState;
   #clusters = new Set<string>();
   /** Active health checkers by cluster; they outlive snapshots while the cluster's checks stay the same. */
-  readonly #checkers = new Map<string, { checker: HealthChecker; checks: Cluster['healthChecks'] }>();
+  readonly #checkers = new HealthCheckers((cluster) => this.#state.refreshHealth(cluster));
 
   constructor(options: InlineHostOptions) {
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
     this.#state = this.#build(options.store.current);
-    this.#updateCheckers(options.store.current);
+    this.#checkers.update(options.store.current);
     this.#unsubscribe = options.store.subscribe((snapshot) => {
       const previous = this.#state;
       this.#state = this.#build(snapshot);
-      this.#updateCheckers(snapshot);
+      this.#checkers.update(snapshot);
       previous.close();
     });
   }
@@ -80,8 +78,7 @@ export class InlineHost {
   async close(deadlineMs: number): Promise<void> {
     this.#unsubscribe();
     this.#state.close();
-    for (const { checker } of this.#checkers.values()) checker.close();
-    this.#checkers.clear();
+    this.#checkers.close();
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<'expired'>((resolve) => {
       timer = setTimeout(() => resolve('expired'), deadlineMs);
@@ -98,31 +95,6 @@ export class InlineHost {
       const assignment = snapshot.endpoints.get(name);
       if (assignment !== undefined) this.#transport.setCluster(cluster, assignment);
     }
-    return new SnapshotState(snapshot, this.#clock, this.#random, (name) => this.#checkers.get(name)?.checker.unhealthy, this.#options.stats);
-  }
-
-  /**
-   * Keeps a checker per cluster with health_checks: reused while its checks are unchanged, closed
-   * when they change or the cluster goes. Runs after #state holds the snapshot's state, which a
-   * checker's first verdicts refresh.
-   */
-  #updateCheckers(snapshot: Snapshot): void {
-    for (const [name, entry] of this.#checkers) {
-      const cluster = snapshot.clusters.get(name);
-      if (cluster === undefined || !snapshot.endpoints.has(name) || !isDeepStrictEqual(cluster.healthChecks, entry.checks)) {
-        entry.checker.close();
-        this.#checkers.delete(name);
-      }
-    }
-    for (const [name, cluster] of snapshot.clusters) {
-      const assignment = snapshot.endpoints.get(name);
-      if (cluster.healthChecks.length === 0 || assignment === undefined) continue;
-      let entry = this.#checkers.get(name);
-      if (entry === undefined) {
-        entry = { checker: new HealthChecker(cluster, { onChange: () => this.#state.refreshHealth(name) }), checks: cluster.healthChecks };
-        this.#checkers.set(name, entry);
-      }
-      entry.checker.setAssignment(assignment);
-    }
+    return new SnapshotState(snapshot, this.#clock, this.#random, (name) => this.#checkers.unhealthy(name), this.#options.stats);
   }
 }

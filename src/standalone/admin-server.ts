@@ -2,7 +2,7 @@
 // Prometheus), /config_dump and /clusters on node:http. It only reads what it is handed; it
 // binds 127.0.0.1 unless told otherwise, as its pages show the whole config.
 import { once } from 'node:events';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ClusterStatus } from '../core/call/snapshot-state.ts';
 import type { Snapshot } from '../core/model/snapshot.ts';
@@ -18,16 +18,20 @@ export interface AdminServerOptions {
   readonly host?: string;
   /** Default 0 (any free port; read it from the result). */
   readonly port?: number;
+  /** A listening handle a previous generation handed over (hot restart): served on instead of host and port. */
+  readonly handle?: object;
   readonly stats: AdminStats;
-  /** The JSON /config_dump returns, e.g. `{ xds: mesh.configDump(), static: snapshotResourceNames(snapshot) }`. */
+  /** The JSON /config_dump returns (or a promise of it), e.g. `{ xds: await mesh.configDump(), static: snapshotResourceNames(snapshot) }`. */
   readonly configDump: () => unknown;
-  readonly clusters: () => readonly ClusterStatus[];
+  readonly clusters: () => readonly ClusterStatus[] | Promise<readonly ClusterStatus[]>;
   /** True once the mesh serves (its config is loaded): /ready answers 200 LIVE, else 503. */
   readonly ready: () => boolean;
 }
 
 export interface AdminServer {
   readonly port: number;
+  /** The listening server, for a hot restart to hand over. */
+  readonly server: Server;
   /** Stops listening and closes open connections. */
   close(): Promise<void>;
 }
@@ -42,10 +46,12 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
       (error: unknown) => send(res, 500, 'text/plain', `${error instanceof Error ? error.message : String(error)}\n`),
     );
   });
-  server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
+  if (options.handle === undefined) server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
+  else server.listen(options.handle);
   await once(server, 'listening');
   return {
     port: (server.address() as AddressInfo).port,
+    server,
     close: async () => {
       const closed = once(server, 'close');
       server.close();
@@ -75,11 +81,13 @@ async function answer(req: IncomingMessage, options: AdminServerOptions): Promis
         ? { status: 200, type: 'text/plain; version=0.0.4; charset=utf-8', body: await options.stats.prometheus() }
         : { status: 200, type: 'text/plain', body: await options.stats.plainText() };
     case '/config_dump':
-      return { status: 200, type: 'application/json', body: `${JSON.stringify(options.configDump(), null, 2)}\n` };
-    case '/clusters':
+      return { status: 200, type: 'application/json', body: `${JSON.stringify(await options.configDump(), null, 2)}\n` };
+    case '/clusters': {
+      const clusters = await options.clusters();
       return format === 'json'
-        ? { status: 200, type: 'application/json', body: `${JSON.stringify({ clusters: options.clusters() }, null, 2)}\n` }
-        : { status: 200, type: 'text/plain', body: clustersText(options.clusters()) };
+        ? { status: 200, type: 'application/json', body: `${JSON.stringify({ clusters }, null, 2)}\n` }
+        : { status: 200, type: 'text/plain', body: clustersText(clusters) };
+    }
     default:
       return { status: 404, type: 'text/plain', body: `not found; pages: ${PAGES.join(' ')}\n` };
   }

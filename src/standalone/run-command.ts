@@ -55,14 +55,14 @@ export async function runCommand(options: RunOptions): Promise<void> {
     const signalled = waitForSignal();
     const adminAddress = options.admin === undefined ? undefined : parseListen(options.admin, '--admin');
     const metrics = new MeshMetrics();
-    const mesh = await createMesh({ bootstrap, stats: metrics });
+    const mesh = await createMesh({ bootstrap, stats: metrics, mode: 'inline' });
     let serving = false;
     const admin =
       adminAddress &&
       (await startAdminServer({
         ...adminAddress,
         stats: metrics,
-        configDump: () => ({ xds: mesh.configDump(), resources: snapshotResourceNames(mesh.snapshot()) }),
+        configDump: async () => ({ xds: await mesh.configDump(), resources: snapshotResourceNames(mesh.snapshot()) }),
         clusters: () => mesh.clusterStatus(),
         ready: () => serving,
       }).catch(async (error: unknown) => {

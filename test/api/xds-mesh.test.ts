@@ -35,7 +35,7 @@ test('mesh.fetch routed by config from an xDS control plane, on demand', async (
   assert.equal(control.requests.some((r) => r.typeUrl === LDS && r.resourceNames.includes('reviews:80')), false, 'nothing subscribed before the first call');
   assert.equal(await (await mesh.fetch('http://reviews/api')).text(), 'one');
   assert.deepEqual(
-    mesh.configDump().map((d) => [d.name, d.status]),
+    (await mesh.configDump()).map((d) => [d.name, d.status]),
     [['reviews', 'ACKED'], ['reviews-eds', 'ACKED'], ['reviews:80', 'ACKED'], ['reviews-routes', 'ACKED']],
   );
 

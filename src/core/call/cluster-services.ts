@@ -140,7 +140,7 @@ export function describeHosts(assignment: ClusterLoadAssignment, state: (e: Endp
 }
 
 /** Outlier detection counts HTTP statuses and local-origin failures; a local overflow is not the host's fault. */
-function outlierOutcome(outcome: AttemptOutcome): OutlierOutcome | undefined {
+export function outlierOutcome(outcome: AttemptOutcome): OutlierOutcome | undefined {
   if (outcome.kind === 'response') return outcome.grpcStatus !== undefined && outcome.status === 200 ? grpcAsHttp(outcome.grpcStatus) : outcome.status;
   if (outcome.failure === 'overflow') return undefined;
   return outcome.failure === 'connect-failure' ? 'connect-failure' : outcome.failure === 'timeout' ? 'timeout' : 'reset';

@@ -40,8 +40,7 @@ export class CallerRateLimiter {
 
   /** Priority precedence: the call's own > the caller app's configured > the config's default. */
   priorityFor(caller: string | undefined, callPriority?: number): number {
-    if (callPriority !== undefined) return callPriority;
-    return (caller === undefined ? undefined : this.#callers.get(caller)?.entry.priority) ?? this.config.defaultPriority;
+    return priorityFor(this.config, caller, callPriority);
   }
 
   acquire(options: AcquireOptions = {}): Promise<void> {
@@ -53,6 +52,12 @@ export class CallerRateLimiter {
   tryTake(caller: string | undefined): boolean {
     return this.limiterFor(caller).tryTake();
   }
+}
+
+/** Priority precedence: the call's own > the caller app's configured > the config's default. */
+export function priorityFor(config: Pick<RateLimitConfig, 'callers' | 'defaultPriority'>, caller: string | undefined, callPriority?: number): number {
+  if (callPriority !== undefined) return callPriority;
+  return (caller === undefined ? undefined : config.callers.find((entry) => entry.app === caller)?.priority) ?? config.defaultPriority;
 }
 
 /** The caller's app id from the configured header, if any. */

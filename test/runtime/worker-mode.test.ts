@@ -1,0 +1,164 @@
+// Worker mode on real node:http upstreams: bodies both ways across threads, a killed data-plane
+// worker failing its call with a retriable error (and failOpen sending it direct instead), and a
+// rate limit that holds for the process across four workers.
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { test } from 'node:test';
+import { createMesh, type Mesh } from '../../src/api/mesh.ts';
+import { MeshError } from '../../src/core/errors.ts';
+import { HCM_TYPE, localCluster, meshBootstrap } from '../helpers/bootstrap-builders.ts';
+
+async function upstream(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ server: Server; port: number; hits: () => number }> {
+  let hits = 0;
+  const server = createServer((req, res) => {
+    hits++;
+    handler(req, res);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { server, port: (server.address() as AddressInfo).port, hits: () => hits };
+}
+
+function close(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/** Resolves once `check` holds, polling; fails after `ms`. */
+async function until(check: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+test('worker mode: bodies stream both ways across threads', async (t) => {
+  const echo = await upstream((req, res) => {
+    if (req.url === '/big') return void res.end(Buffer.alloc(3_000_000, 7));
+    req.pipe(res);
+  });
+  const mesh = await createMesh({ mode: 'worker', bootstrap: meshBootstrap('svc:80', ['svc'], [{ match: { prefix: '/' }, route: { cluster: 'svc' } }], [localCluster('svc', [echo.port])]) });
+  t.after(async () => {
+    await mesh.close();
+    await close(echo.server);
+  });
+  assert.equal(mesh.mode, 'worker');
+
+  const small = await mesh.fetch('http://svc/echo', { method: 'POST', body: 'hello' });
+  assert.equal(await small.text(), 'hello');
+
+  const big = Buffer.from(await (await mesh.fetch('http://svc/big')).arrayBuffer());
+  assert.equal(big.length, 3_000_000);
+  assert.ok(big.every((b) => b === 7));
+
+  const chunks = Array.from({ length: 64 }, (_, i) => Buffer.alloc(32 * 1024, i));
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      const next = chunks.shift();
+      if (next === undefined) controller.close();
+      else controller.enqueue(next);
+    },
+  });
+  const echoed = Buffer.from(await (await mesh.fetch('http://svc/echo', { method: 'POST', body: stream, duplex: 'half' } as RequestInit)).arrayBuffer());
+  assert.equal(echoed.length, 64 * 32 * 1024);
+  assert.equal(echoed[echoed.length - 1], 63);
+});
+
+async function slowMesh(failOpen: boolean, t: test.TestContext): Promise<{ mesh: Mesh; direct: Awaited<ReturnType<typeof upstream>>; slow: Awaited<ReturnType<typeof upstream>> }> {
+  const slow = await upstream(() => {});
+  const direct = await upstream((_req, res) => res.end('direct'));
+  // Calls to the direct server's authority are routed by the mesh to the slow one.
+  const name = `127.0.0.1:${direct.port}`;
+  const mesh = await createMesh({ mode: 'worker', workers: 1, failOpen, bootstrap: meshBootstrap(name, ['*'], [{ match: { prefix: '/' }, route: { cluster: 'slow' } }], [localCluster('slow', [slow.port])]) });
+  t.after(async () => {
+    await mesh.close({ deadlineMs: 100 });
+    await close(slow.server);
+    await close(direct.server);
+  });
+  return { mesh, direct, slow };
+}
+
+test('worker mode: a killed worker fails its call with a retriable error, and a new one serves the next', async (t) => {
+  const { mesh, direct, slow } = await slowMesh(false, t);
+  const call = mesh.fetch(`http://127.0.0.1:${direct.port}/hang`);
+  await until(() => slow.hits() === 1);
+  const [worker] = mesh.threads()!.dataPlane;
+  await worker!.terminate();
+  await assert.rejects(call, (error: unknown) => error instanceof MeshError && error.code === 'SIDELET_RUNTIME_FAILURE' && error.retriable);
+  // The replacement worker serves calls (here one that fails fast: no route).
+  await assert.rejects(mesh.fetch('http://elsewhere/x'), (error: unknown) => error instanceof MeshError && error.code === 'SIDELET_NO_ROUTE');
+  assert.equal(direct.hits(), 0);
+});
+
+test('worker mode with failOpen: the call of a killed worker goes direct to its authority', async (t) => {
+  const { mesh, direct, slow } = await slowMesh(true, t);
+  const call = mesh.fetch(`http://127.0.0.1:${direct.port}/hang`);
+  await until(() => slow.hits() === 1);
+  await mesh.threads()!.dataPlane[0]!.terminate();
+  const response = await call;
+  assert.equal(await response.text(), 'direct');
+  assert.equal(direct.hits(), 1);
+});
+
+test('worker mode: a 100 rps limit admits 100 ± 10 per second in total across 4 workers', async (t) => {
+  const ok = await upstream((_req, res) => res.end('ok'));
+  const rateLimit = {
+    '@type': 'type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit',
+    stat_prefix: 'rl',
+    token_bucket: { max_tokens: 10, tokens_per_fill: 10, fill_interval: '0.1s' },
+    filter_enabled: { default_value: { numerator: 100, denominator: 'HUNDRED' }, runtime_key: 'rl_enabled' },
+    filter_enforced: { default_value: { numerator: 100, denominator: 'HUNDRED' }, runtime_key: 'rl_enforced' },
+  };
+  const bootstrap = {
+    static_resources: {
+      listeners: [
+        {
+          name: 'svc:80',
+          api_listener: {
+            api_listener: {
+              '@type': HCM_TYPE,
+              route_config: { name: 'svc', virtual_hosts: [{ name: 'svc', domains: ['svc'], routes: [{ match: { prefix: '/' }, route: { cluster: 'svc' }, typed_per_filter_config: { 'envoy.filters.http.local_ratelimit': rateLimit } }] }] },
+              http_filters: [{ name: 'envoy.filters.http.local_ratelimit', typed_config: rateLimit }, { name: 'envoy.filters.http.router' }],
+            },
+          },
+        },
+      ],
+      clusters: [localCluster('svc', [ok.port])],
+    },
+  };
+  const mesh = await createMesh({ mode: 'worker', workers: 4, bootstrap });
+  t.after(async () => {
+    await mesh.close();
+    await close(ok.server);
+  });
+  assert.equal(mesh.threads()!.dataPlane.length, 4);
+  // Warm every worker's route state, then let the bucket refill.
+  await Promise.all(Array.from({ length: 8 }, () => mesh.fetch('http://svc/x', { mesh: { errorsAsResponses: true } }).then((r) => r.arrayBuffer())));
+  await new Promise((resolve) => setTimeout(resolve, 300));
+
+  // 400 calls a second for 2 s, each answered 200 or refused 429 at once (no queueing configured).
+  let admitted = 0;
+  let limited = 0;
+  const calls: Promise<void>[] = [];
+  const started = performance.now();
+  for (let i = 0; i < 800; i++) {
+    const due = started + i * 2.5;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    calls.push(
+      mesh.fetch('http://svc/x', { mesh: { errorsAsResponses: true } }).then(async (response) => {
+        await response.arrayBuffer();
+        if (response.status === 200) admitted++;
+        else if (response.status === 429) limited++;
+      }),
+    );
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await Promise.all(calls);
+  assert.equal(admitted + limited, 800);
+  const perSecond = (admitted - 10) / seconds;
+  assert.ok(Math.abs(perSecond - 100) <= 10, `admitted ${perSecond.toFixed(1)} per second over ${seconds.toFixed(2)} s (${admitted} in all)`);
+});
