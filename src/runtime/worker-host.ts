@@ -53,7 +53,7 @@ const entry = (name: string): string => new URL(`../../workers/${name}${import.m
  * app again), which a worker would otherwise inherit.
  */
 function workerExecArgv(): string[] {
-  return process.execArgv.filter((flag) => /^--(no-)?(experimental-[\w-]+|enable-source-maps|warnings|disable-warning=.*|stack-trace-limit=\d+)(=.*)?$/.test(flag));
+  return process.execArgv.filter((flag) => /^--(no-)?(experimental-[\w-]+|enable-source-maps|warnings|disable-warning=.*)(=.*)?$/.test(flag));
 }
 
 /** Owned by the app's thread. */
