@@ -106,6 +106,8 @@ export class WorkerHost {
     const host = new WorkerHost(options, meshId, shared, control);
     try {
       host.#snapshot = await started;
+      // Ref'd until now, so the process waits for a mesh being built (a preload's createMesh).
+      control.unref();
     } catch (error) {
       await host.close(0);
       throw error;
@@ -121,7 +123,6 @@ export class WorkerHost {
       if (message.type === 'snapshot') this.#snapshot = message.snapshot;
       else if (message.type === 'cluster-status' || message.type === 'config-dump') this.#replies.get(message.id)?.(message);
     });
-    this.#control.unref();
     this.#stats = options.stats === undefined ? undefined : replayStats(this.#meshId, options.stats);
     const workerData: DataPlaneWorkerData = {
       meshId: this.#meshId,
