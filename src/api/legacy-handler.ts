@@ -8,23 +8,41 @@ import type { Dispatcher } from 'undici';
 type Handler = Dispatcher.DispatchHandler;
 type Controller = Dispatcher.DispatchController;
 
-const V7_CALLBACKS = ['onRequestStart', 'onResponseStart', 'onResponseData', 'onResponseEnd', 'onResponseError'] as const;
-
 /**
  * A v7 handler as it is; a legacy one wrapped. A handler with any v7 callback is a v7 one (undici
  * looks at onRequestStart alone, which would drop a v7 handler that only reads the body).
  */
 export function asDispatchHandler(handler: Handler): Handler {
-  return V7_CALLBACKS.some((name) => typeof handler[name] === 'function') ? handler : new LegacyHandler(handler);
+  const v7 =
+    typeof handler.onRequestStart === 'function' ||
+    typeof handler.onResponseStart === 'function' ||
+    typeof handler.onResponseData === 'function' ||
+    typeof handler.onResponseEnd === 'function' ||
+    typeof handler.onResponseError === 'function';
+  return v7 ? handler : new LegacyHandler(handler);
+}
+
+/** Header names repeat from response to response: their latin1 bytes are made once (up to this many names). */
+const NAME_CACHE_SIZE = 512;
+const nameBytes = new Map<string, Buffer>();
+
+function nameBuffer(name: string): Buffer {
+  let bytes = nameBytes.get(name);
+  if (bytes === undefined) {
+    bytes = Buffer.from(name, 'latin1');
+    if (nameBytes.size < NAME_CACHE_SIZE) nameBytes.set(name, bytes);
+  }
+  return bytes;
 }
 
 /** Raw header form of the legacy API: [name, value, ...] as latin1 Buffers, a repeated field as an array. */
 function rawHeaders(headers: IncomingHttpHeaders): Buffer[] {
   const raw: Buffer[] = [];
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name in headers) {
+    const value = headers[name];
     if (value === undefined) continue;
-    const values = Array.isArray(value) ? value : [value];
-    for (const v of values) raw.push(Buffer.from(name, 'latin1'), Buffer.from(v, 'latin1'));
+    if (typeof value === 'string') raw.push(nameBuffer(name), Buffer.from(value, 'latin1'));
+    else for (const v of value) raw.push(nameBuffer(name), Buffer.from(v, 'latin1'));
   }
   return raw;
 }

@@ -8,7 +8,8 @@ import type { Bootstrap } from '../config/bootstrap.ts';
 import type { MeshRequest, PipelineResult } from '../core/call/request-pipeline.ts';
 import { MeshError } from '../core/errors.ts';
 import type { RequestBody } from '../protocols/http/http-transport.ts';
-import { type MeshDispatchOptions, toDispatchRequest } from './dispatch-request.ts';
+import type { BodyReader, HttpResponseBody } from '../protocols/http/response-body.ts';
+import { type DispatchRequest, type MeshDispatchOptions, OriginCache, toDispatchRequest } from './dispatch-request.ts';
 import { RESPONSE_FLAGS_HEADER } from './fetch-adapter.ts';
 import { asDispatchHandler } from './legacy-handler.ts';
 import { HOP_BY_HOP } from './request-origin.ts';
@@ -21,6 +22,26 @@ export interface MeshDispatcherOptions {
   readonly call: MeshCall;
 }
 
+type BodyWithTrailers = Readable & { readonly trailers?: ReadonlyMap<string, string> | undefined };
+
+/** A body that hands its chunks to a BodyReader without stream events: HttpResponseBody, or any body with the same methods. */
+type DirectBody = BodyWithTrailers & Pick<HttpResponseBody, 'readWith' | 'pauseReader' | 'resumeReader'>;
+
+function readsDirectly(body: BodyWithTrailers): body is DirectBody {
+  return typeof (body as Partial<DirectBody>).readWith === 'function';
+}
+
+/**
+ * A handler that throws once the dispatch has settled has no one left to tell: the error is
+ * thrown again on its own (an uncaught exception, as from a stream event), never into the
+ * upstream's parser that delivered the body.
+ */
+function rethrow(error: unknown): void {
+  queueMicrotask(() => {
+    throw error;
+  });
+}
+
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 
 /**
@@ -30,14 +51,21 @@ const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
  */
 export class MeshDispatcher extends Dispatcher {
   readonly #options: MeshDispatcherOptions;
+  readonly #origins: OriginCache;
   readonly #running = new Set<DispatchRun>();
   readonly #idle: (() => void)[] = [];
+  readonly #ended = (run: DispatchRun): void => {
+    this.#running.delete(run);
+    if (this.#running.size === 0 && this.#idle.length > 0) for (const resolve of this.#idle.splice(0)) resolve();
+  };
+
   #closed = false;
   #destroyed = false;
 
   constructor(options: MeshDispatcherOptions) {
     super();
     this.#options = options;
+    this.#origins = new OriginCache(options.bootstrap);
   }
 
   get closed(): boolean {
@@ -50,13 +78,13 @@ export class MeshDispatcher extends Dispatcher {
 
   /** Starts the call and returns true (the mesh queues for itself: never busy in undici's sense). */
   override dispatch(opts: MeshDispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
-    const run = new DispatchRun(asDispatchHandler(handler), () => this.#ended(run));
+    const run = new DispatchRun(asDispatchHandler(handler), this.#ended);
     if (this.#closed) {
       run.reject(this.#destroyed ? new errors.ClientDestroyedError() : new errors.ClientClosedError());
       return false;
     }
     this.#running.add(run);
-    run.start(opts, this.#options);
+    run.start(opts, this.#origins, this.#options.call);
     return true;
   }
 
@@ -85,28 +113,31 @@ export class MeshDispatcher extends Dispatcher {
     if (done === undefined) return idle;
     void idle.then(done);
   }
-
-  #ended(run: DispatchRun): void {
-    this.#running.delete(run);
-    if (this.#running.size === 0) for (const resolve of this.#idle.splice(0)) resolve();
-  }
 }
 
 /**
  * One dispatch, and the controller its handler sees. Settles once: onResponseEnd or
  * onResponseError, never both, nothing after. Aborting before the answer aborts the mesh call
  * (every attempt is cancelled); after it, destroys the body, which resets the upstream request.
+ *
+ * The answer's body reaches the handler one of two ways: a body with `readWith` (HttpResponseBody,
+ * inline mode's upstream answers) read by the run itself as its BodyReader, with no stream events
+ * in between; any other Readable with `trailers` (worker mode's, local answers) through its events.
  */
-class DispatchRun implements Dispatcher.DispatchController {
+class DispatchRun implements Dispatcher.DispatchController, BodyReader {
   readonly #handler: Dispatcher.DispatchHandler;
-  readonly #onEnd: () => void;
+  readonly #onEnd: (run: DispatchRun) => void;
   readonly #abort = new AbortController();
   #paused = false;
   #settled = false;
-  #body: Readable | undefined;
+  #body: BodyWithTrailers | undefined;
+  /** The body is a DirectBody, read with this run as its BodyReader. */
+  #reading = false;
+  #errorsAsResponses = false;
+  #headOnly = false;
   #unwatch: (() => void) | undefined;
 
-  constructor(handler: Dispatcher.DispatchHandler, onEnd: () => void) {
+  constructor(handler: Dispatcher.DispatchHandler, onEnd: (run: DispatchRun) => void) {
     this.#handler = handler;
     this.#onEnd = onEnd;
   }
@@ -131,16 +162,47 @@ class DispatchRun implements Dispatcher.DispatchController {
 
   pause(): void {
     this.#paused = true;
-    this.#body?.pause();
+    if (this.#reading) (this.#body as DirectBody).pauseReader();
+    else this.#body?.pause();
   }
 
   resume(): void {
     this.#paused = false;
-    if (!this.#settled) this.#body?.resume();
+    if (this.#settled) return;
+    if (this.#reading) (this.#body as DirectBody).resumeReader();
+    else this.#body?.resume();
   }
 
-  start(opts: MeshDispatchOptions, options: MeshDispatcherOptions): void {
-    this.#run(opts, options).catch((error: unknown) => this.reject(error as Error));
+  /** Starts the call; a body already in memory lets it start in this turn. */
+  start(opts: MeshDispatchOptions, origins: OriginCache, call: MeshCall): void {
+    this.#errorsAsResponses = opts.mesh?.errorsAsResponses === true;
+    this.#headOnly = opts.method === 'HEAD';
+    let prepared: DispatchRequest | Promise<DispatchRequest>;
+    try {
+      this.#handler.onRequestStart?.(this, {});
+      this.#watch(opts.signal);
+      if (this.#settled) return;
+      prepared = toDispatchRequest(opts, origins, this.#abort.signal);
+    } catch (error) {
+      return this.reject(error as Error);
+    }
+    if (prepared instanceof Promise) prepared.then((ready) => this.#call(ready, call), (error: unknown) => this.#failed(error));
+    else this.#call(prepared, call);
+  }
+
+  /** BodyReader: a chunk of a DirectBody; false holds the next ones back (the handler paused). */
+  onData(chunk: Buffer): boolean {
+    return this.#data(chunk);
+  }
+
+  /** BodyReader: the DirectBody ended. */
+  onEnd(trailers: ReadonlyMap<string, string>): void {
+    this.#end(trailers);
+  }
+
+  /** BodyReader: the DirectBody failed or was destroyed. */
+  onError(error: Error): void {
+    this.reject(this.reason ?? error);
   }
 
   /** Ends the dispatch with an error (once); the body, if any, is dropped. */
@@ -148,65 +210,118 @@ class DispatchRun implements Dispatcher.DispatchController {
     if (this.#settled) return;
     this.#settle();
     this.#body?.destroy();
-    this.#handler.onResponseError?.(this, error);
+    try {
+      this.#handler.onResponseError?.(this, error);
+    } catch (thrown) {
+      rethrow(thrown);
+    }
   }
 
-  async #run(opts: MeshDispatchOptions, { bootstrap, call }: MeshDispatcherOptions): Promise<void> {
-    this.#handler.onRequestStart?.(this, {});
-    this.#watch(opts.signal);
+  #call({ request, body }: DispatchRequest, call: MeshCall): void {
     if (this.#settled) return;
-    let result: PipelineResult;
+    let answer: Promise<PipelineResult>;
     try {
-      const { request, body } = await toDispatchRequest(opts, bootstrap, this.#abort.signal);
-      result = await call(request, body);
+      answer = call(request, body);
     } catch (error) {
-      if (error instanceof MeshError && opts.mesh?.errorsAsResponses && !this.#settled) {
-        const headers = { [RESPONSE_FLAGS_HEADER]: error.responseFlag, 'content-type': 'text/plain' };
-        return this.#respond(error.status, headers, Readable.from([Buffer.from(`${error.code}: ${error.message}`)]));
-      }
-      return this.reject(this.reason ?? (error as Error));
+      return this.#failed(error);
     }
+    answer.then((result) => this.#answer(result), (error: unknown) => this.#failed(error));
+  }
+
+  #answer(result: PipelineResult): void {
+    try {
+      this.#respond(result);
+    } catch (error) {
+      this.reject(error as Error);
+    }
+  }
+
+  #failed(error: unknown): void {
+    if (this.#settled) return;
+    if (error instanceof MeshError && this.#errorsAsResponses) {
+      const headers = { [RESPONSE_FLAGS_HEADER]: error.responseFlag, 'content-type': 'text/plain' };
+      return this.#stream(error.status, headers, Readable.from([Buffer.from(`${error.code}: ${error.message}`)]));
+    }
+    this.reject(this.reason ?? (error as Error));
+  }
+
+  #respond(result: PipelineResult): void {
     if (result.kind === 'local') {
+      if (this.#settled) return;
       const headers: IncomingHttpHeaders = result.responseFlag === undefined ? {} : { [RESPONSE_FLAGS_HEADER]: result.responseFlag };
       if (result.grpcStatus !== undefined) headers['grpc-status'] = String(result.grpcStatus);
-      const noBody = NULL_BODY_STATUSES.has(result.status) || opts.method === 'HEAD' || result.body === undefined;
-      return this.#respond(result.status, headers, Readable.from(noBody ? [] : [Buffer.from(result.body ?? '')]));
+      const noBody = NULL_BODY_STATUSES.has(result.status) || this.#headOnly || result.body === undefined;
+      return this.#stream(result.status, headers, Readable.from(noBody ? [] : [Buffer.from(result.body ?? '')]));
     }
     const { response } = result.call;
-    const body = response.body instanceof Readable ? response.body : Readable.from([]);
-    if (this.#settled) return void body.destroy();
+    const body = response.body instanceof Readable ? (response.body as BodyWithTrailers) : undefined;
+    if (this.#settled) return void body?.destroy();
     const headers: IncomingHttpHeaders = {};
     for (const [name, value] of response.headers) if (!HOP_BY_HOP.has(name)) headers[name] = value;
-    this.#respond(response.status, headers, body);
+    if (body !== undefined && readsDirectly(body)) return this.#read(response.status, headers, body);
+    this.#stream(response.status, headers, body ?? Readable.from([]));
   }
 
-  /** Streams the answer to the handler, pausing the body (and so the upstream) while the handler is paused. */
-  #respond(status: number, headers: IncomingHttpHeaders, body: Readable): void {
-    this.#body = body;
-    if (this.#settled) return void body.destroy();
-    if (!this.#call(() => this.#handler.onResponseStart?.(this, status, headers, STATUS_CODES[status] ?? ''))) return;
-    body.on('data', (chunk: Buffer) => {
-      if (this.#call(() => this.#handler.onResponseData?.(this, chunk)) && this.#paused) body.pause();
-    });
-    body.once('end', () => {
-      if (this.#settled) return;
-      this.#settle();
-      const trailers = (body as Readable & { trailers?: ReadonlyMap<string, string> }).trailers;
-      this.#handler.onResponseEnd?.(this, trailers === undefined ? {} : Object.fromEntries(trailers));
-    });
-    body.once('error', (error) => this.reject(this.reason ?? error));
-    body.once('close', () => this.reject(this.reason ?? new errors.RequestAbortedError('the response body closed before its end')));
-    if (this.#paused) body.pause();
-  }
-
-  /** Runs a handler callback; one that throws aborts the request with its error (as undici does). False once settled. */
-  #call(callback: () => void): boolean {
+  /** Calls onResponseStart; false when the dispatch settled meanwhile (the handler aborted or threw). */
+  #start(status: number, headers: IncomingHttpHeaders): boolean {
     try {
-      callback();
+      this.#handler.onResponseStart?.(this, status, headers, STATUS_CODES[status] ?? '');
     } catch (error) {
       this.abort(error as Error);
     }
     return !this.#settled;
+  }
+
+  /** Runs onResponseData; false when the handler paused, aborted or threw. */
+  #data(chunk: Buffer): boolean {
+    try {
+      this.#handler.onResponseData?.(this, chunk);
+    } catch (error) {
+      this.abort(error as Error);
+    }
+    return !this.#settled && !this.#paused;
+  }
+
+  #end(trailers: ReadonlyMap<string, string> | undefined): void {
+    if (this.#settled) return;
+    this.#settle();
+    const record: IncomingHttpHeaders = {};
+    if (trailers !== undefined) for (const [name, value] of trailers) record[name] = value;
+    try {
+      this.#handler.onResponseEnd?.(this, record);
+    } catch (error) {
+      rethrow(error);
+    }
+  }
+
+  /** The fast path: the body's chunks straight to the handler, paused while the handler is. */
+  #read(status: number, headers: IncomingHttpHeaders, body: DirectBody): void {
+    this.#body = body;
+    this.#reading = true;
+    if (this.#paused) body.pauseReader();
+    if (!this.#start(status, headers)) return;
+    if (body.readWith(this)) return;
+    this.#reading = false;
+    this.#listen(body);
+  }
+
+  /** Streams a Readable answer to the handler, pausing it (and so its source) while the handler is paused. */
+  #stream(status: number, headers: IncomingHttpHeaders, body: BodyWithTrailers): void {
+    this.#body = body;
+    if (!this.#start(status, headers)) return;
+    this.#listen(body);
+  }
+
+  #listen(body: BodyWithTrailers): void {
+    body.on('data', (chunk: Buffer) => {
+      if (!this.#data(chunk) && !this.#settled) body.pause();
+    });
+    body.once('end', () => this.#end(body.trailers));
+    body.once('error', (error) => this.reject(this.reason ?? error));
+    body.once('close', () => {
+      if (!this.#settled) this.reject(this.reason ?? new errors.RequestAbortedError('the response body closed before its end'));
+    });
+    if (this.#paused) body.pause();
   }
 
   /** undici's `signal` option: an AbortSignal or an EventEmitter that emits 'abort'. */
@@ -226,6 +341,6 @@ class DispatchRun implements Dispatcher.DispatchController {
   #settle(): void {
     this.#settled = true;
     this.#unwatch?.();
-    this.#onEnd();
+    this.#onEnd(this);
   }
 }

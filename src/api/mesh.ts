@@ -1,4 +1,4 @@
-// createMesh() and the Mesh an app talks to: fetch(), dispatcher(), configDump() and close().
+// createMesh() and the Mesh an app talks to: fetch(), dispatcher(), invoke() and relay() of RPC calls, configDump() and close().
 // Config comes from static_resources and, with xds_servers, on demand from the control plane.
 // Worker mode (default) runs the core on worker threads; inline mode on the calling thread.
 import type { Bootstrap } from '../config/bootstrap.ts';
@@ -20,8 +20,15 @@ import { FailOpen } from './fail-open.ts';
 import { systemClock } from '../core/clock.ts';
 import type { ResourceDump } from '../xds/config-dump.ts';
 import { startXds, type XdsHandle } from '../xds/start-xds.ts';
+import { applyListenerTemplate } from '../config/listener-name.ts';
+import type { XFrame } from '../protocols/xprotocol/frame.ts';
+import { builtinProtocols } from '../protocols/xprotocol/builtin-protocols.ts';
+import { relayFrame } from '../protocols/xprotocol/relay.ts';
+import { serviceName } from '../protocols/xprotocol/route-context.ts';
+import type { RpcRequestOptions } from '../protocols/xprotocol/rpc-request.ts';
 import { errorResponse, type MeshRequestInit, toMeshRequest, toResponse } from './fetch-adapter.ts';
 import { MeshDispatcher } from './mesh-dispatcher.ts';
+import { invoke as invokeRpc, type InvokeOptions } from './invoke.ts';
 
 export interface MeshOptions {
   /** A bootstrap file path or object; absent: SIDELET_BOOTSTRAP, else GRPC_XDS_BOOTSTRAP / GRPC_XDS_BOOTSTRAP_CONFIG. */
@@ -40,6 +47,14 @@ export interface MeshOptions {
   readonly stats?: MeshStats;
 }
 
+export interface RelayOptions extends RpcRequestOptions {
+  /**
+   * Route by this listener's table (a dedicated Dubbo or Bolt listener). Absent: the listener named
+   * by the frame's service through the bootstrap's listener name template (`%s` → the service).
+   */
+  readonly listenerName?: string;
+}
+
 /** What a mode provides the Mesh: calls through the core, host status, config, and shutdown. */
 export interface RuntimeHost {
   handle(request: MeshRequest, body: RequestBody | undefined): Promise<PipelineResult>;
@@ -56,6 +71,8 @@ export class Mesh {
   readonly mode: 'worker' | 'inline';
   readonly #host: RuntimeHost;
   readonly #failOpen: FailOpen | undefined;
+  /** The codecs relay() answers in; the built-in ones, the same the runtime's transports use. */
+  readonly #protocols = builtinProtocols();
   #closed = false;
   #dispatcher: MeshDispatcher | undefined;
 
@@ -92,6 +109,39 @@ export class Mesh {
     });
     return this.#dispatcher;
   }
+
+  /**
+   * One x-protocol request frame (Dubbo, Bolt) through the mesh (docs/xprotocol-relay.md): routed by
+   * its service, method and metas, governed like any call, sent upstream with a request id of the
+   * upstream connection's own. Resolves with the answer frame carrying the caller's request id —
+   * the upstream's, or the protocol's own error response for a mesh failure (no route, timeout,
+   * breaker open, ...); undefined for a oneway request. A heartbeat request gets its reply.
+   * Rejects only with the signal's reason, or for a frame of an unknown protocol or that is not a
+   * request. failOpen does not apply: an RPC service name is not an address to fall back to.
+   */
+  relay(frame: XFrame, options: RelayOptions = {}): Promise<Buffer | undefined> {
+    const codec = this.#protocols.get(frame.protocol);
+    if (codec === undefined) return Promise.reject(new TypeError(`x-protocol "${frame.protocol}" is not registered (known: ${this.#protocols.names().join(', ')})`));
+    const listenerName = options.listenerName ?? applyListenerTemplate(this.bootstrap.clientDefaultListenerResourceNameTemplate, serviceName(frame));
+    return relayFrame(frame, codec, listenerName, options, (request, body) =>
+      this.#closed ? Promise.reject(new MeshError('SIDELET_OVERLOADED', 'the mesh is closed')) : this.#host.handle(request, body),
+    );
+  }
+  /**
+   * An RPC call through the mesh (docs/invoke.md): the request frame built from `options` (hessian2
+   * arguments), relayed like any call, and the answer decoded. Resolves with the returned value;
+   * rejects with RpcError (the remote exception), RpcServerError (a failed call's status) or
+   * MeshError (no route, timeout, ...).
+   */
+  invoke(options: InvokeOptions & Omit<RelayOptions, 'signal'>): Promise<unknown> {
+    const { listenerName, overrides } = options;
+    return invokeRpc(
+      (frame, signal) => this.relay(frame, { signal, ...(listenerName === undefined ? {} : { listenerName }), ...(overrides === undefined ? {} : { overrides }) }),
+      this.#protocols,
+      options,
+    );
+  }
+
 
   /** One call through the runtime; with failOpen, direct to its authority when the runtime failed it. */
   async #call(request: MeshRequest, body: RequestBody | undefined): Promise<PipelineResult> {

@@ -5,6 +5,7 @@ import type { Locality } from '../core/model/endpoint.ts';
 import type { JsonObject } from '../core/model/metadata.ts';
 import type { PolicyOverrides } from '../core/model/caller-overrides.ts';
 import { decodeCallerOverrides } from './decode-caller-overrides.ts';
+import { type AdminConfig, decodeAdmin } from './decode-admin.ts';
 import { type DecodeOptions, Fields } from './fields.ts';
 
 export interface ChannelCredentials {
@@ -42,6 +43,8 @@ export interface Bootstrap {
   readonly staticResources: unknown;
   /** sidelet.caller_overrides: the app's own settings per service it calls. */
   readonly callerOverrides: ReadonlyMap<string, PolicyOverrides>;
+  /** Envoy's `admin` block: where `sidelet run` serves its admin pages (its --admin flag wins). */
+  readonly admin: AdminConfig | undefined;
 }
 
 /** Channel credential types sidelet can open a channel with (gRPC uses the first one it supports). */
@@ -78,6 +81,7 @@ export function decodeBootstrap(value: unknown): Bootstrap {
     certificateProviders: f.struct('certificate_providers') ?? {},
     staticResources: f.raw('static_resources')?.value,
     callerOverrides: callerOverrides(f.message('sidelet')),
+    admin: f.has('admin') ? decodeAdmin(f.raw('admin')?.value, f.pathOf('admin'), STRICT) : undefined,
   };
   f.end();
   return bootstrap;

@@ -1,5 +1,6 @@
 // Decodes config.cluster.v3.Cluster: discovery type, LB policy and its settings (least
-// request, ring hash, maglev, slow start, panic threshold, locality weighting, subsets).
+// request, ring hash, maglev, slow start, panic threshold, locality weighting, subsets), and the
+// upstream transport socket (TLS).
 import { isIP } from 'node:net';
 import { ConfigError, type ConfigPath } from '../core/errors.ts';
 import type { Cluster, DiscoveryType, LbPolicy, LbSubsetConfig, SlowStartConfig } from '../core/model/cluster.ts';
@@ -8,6 +9,7 @@ import { decodeCircuitBreakers, errorRateBreakerOf } from './decode-circuit-brea
 import { decodeClusterLoadAssignment } from './decode-endpoints.ts';
 import { decodeHealthChecks } from './decode-health-checks.ts';
 import { decodeOutlierDetection } from './decode-outlier-detection.ts';
+import { decodeTransportSocket } from './decode-tls.ts';
 import { durationMs, metadata } from './decode-well-known.ts';
 import { type DecodeOptions, Fields, optional } from './fields.ts';
 
@@ -61,6 +63,17 @@ export function decodeCluster(value: unknown, path: ConfigPath, options: DecodeO
   if (common?.has('zone_aware_lb_config')) common.fail('zone_aware_lb_config', 'zone-aware routing is not supported; use locality_weighted_lb_config');
   common?.end(['locality_weighted_lb_config', 'update_merge_window', 'ignore_new_hosts_until_first_hc', 'close_connections_on_host_set_change']);
 
+  // Hand-written config is refused; from xDS the matches are dropped (the proto subset leaves them
+  // out) and the cluster's transport_socket applies, so Istio's clusters still decode.
+  if (f.options.strict && f.has('transport_socket_matches')) {
+    f.fail('transport_socket_matches', 'is not supported; set one transport_socket for the whole cluster');
+  }
+  const http2 = usesHttp2(f);
+  const tls = optional(f, 'transport_socket', decodeTransportSocket);
+  if (tls !== undefined && http2 && tls.alpnProtocols.length > 0 && !tls.alpnProtocols.includes('h2')) {
+    f.fail('transport_socket', `the cluster speaks HTTP/2, but alpn_protocols (${tls.alpnProtocols.join(', ')}) does not offer h2`);
+  }
+
   const cluster: Cluster = {
     name,
     type,
@@ -77,7 +90,8 @@ export function decodeCluster(value: unknown, path: ConfigPath, options: DecodeO
     subset: subsetConfig(f.message('lb_subset_config')),
     edsServiceName,
     loadAssignment,
-    http2: usesHttp2(f),
+    http2,
+    ...(tls === undefined ? {} : { tls }),
     circuitBreakers: optional(f, 'circuit_breakers', decodeCircuitBreakers) ?? DEFAULT_CIRCUIT_BREAKERS,
     outlierDetection: optional(f, 'outlier_detection', decodeOutlierDetection),
     healthChecks: optional(f, 'health_checks', decodeHealthChecks) ?? [],
@@ -87,7 +101,7 @@ export function decodeCluster(value: unknown, path: ConfigPath, options: DecodeO
   const withBreaker: Cluster = { ...cluster, errorRateBreaker: errorRateBreakerOf(cluster.metadata, f.pathOf('metadata'), options) };
   lr?.end(['active_request_bias']);
   rr?.end();
-  f.end(['dns_lookup_family', 'dns_refresh_rate', 'respect_dns_ttl', 'per_connection_buffer_limit_bytes', 'transport_socket', 'alt_stat_name']);
+  f.end(['dns_lookup_family', 'dns_refresh_rate', 'respect_dns_ttl', 'per_connection_buffer_limit_bytes', 'alt_stat_name']);
   return withBreaker;
 }
 

@@ -1,5 +1,6 @@
 // Decodes config.route.v3.Route: its match (path, headers, query parameters, runtime
 // fraction) and its action (route to a cluster, weighted clusters or cluster header, or a direct response).
+import { IDEMPOTENT_FILTER, IDEMPOTENT_KEY } from '../core/call/rpc-call.ts';
 import { ConfigError, type ConfigPath } from '../core/errors.ts';
 import { LB_METADATA_FILTER, type JsonObject } from '../core/model/metadata.ts';
 import type {
@@ -33,10 +34,20 @@ export function decodeRoute(value: unknown, path: ConfigPath, options: DecodeOpt
     action: actionKind === 'route' ? decodeRouteAction(f.message('route')!) : decodeDirectResponse(f.message('direct_response')!),
     headers: decodeHeaderMutations(f),
     filterConfigs: decodeTypedPerFilterConfig(f),
-    metadata: metadata(f, 'metadata'),
+    metadata: routeMetadata(f),
   };
   f.end([...RESPONSE_HEADER_FIELDS, 'decorator']);
   return route;
+}
+
+/** Route metadata; sidelet's `filter_metadata.sidelet.idempotent` (RPC calls may be retried) must be a boolean. */
+function routeMetadata(f: Fields): Route['metadata'] {
+  const value = metadata(f, 'metadata');
+  const idempotent = value[IDEMPOTENT_FILTER]?.[IDEMPOTENT_KEY];
+  if (idempotent !== undefined && idempotent !== null && typeof idempotent !== 'boolean') {
+    throw new ConfigError([...f.pathOf('metadata'), 'filter_metadata', IDEMPOTENT_FILTER, IDEMPOTENT_KEY], `expected true or false, got ${JSON.stringify(idempotent)}`);
+  }
+  return value;
 }
 
 const PATH_KINDS = ['prefix', 'path', 'safe_regex', 'path_separated_prefix'] as const;

@@ -8,7 +8,7 @@ import type { RouteConfiguration } from '../core/model/route.ts';
 import type { SnapshotParts } from '../core/model/snapshot-store.ts';
 import { decodeCluster } from './decode-cluster.ts';
 import { decodeClusterLoadAssignment } from './decode-endpoints.ts';
-import { decodeListener } from './decode-listener.ts';
+import { connectionManagerPath, decodeListener } from './decode-listener.ts';
 import { decodeRouteConfiguration } from './decode-route-configuration.ts';
 import { type DecodeOptions, Fields } from './fields.ts';
 
@@ -47,14 +47,15 @@ export function decodeStaticResources(value: unknown, dynamic: boolean): Snapsho
   }
 
   const routeConfigs = new Map([...routeConfigurations].map(([name, { value }]) => [name, value]));
-  for (const { value: listener, path } of listeners.values()) {
+  for (const { value: listener, path: listenerPath } of listeners.values()) {
+    const path = [...listenerPath, ...connectionManagerPath(listener)];
     if (listener.routeSource.kind === 'rds') {
       const name = listener.routeSource.routeConfigName;
       if (!routeConfigs.has(name) && !dynamic) {
-        throw new ConfigError([...path, 'api_listener', 'api_listener', 'rds', 'route_config_name'], `route configuration "${name}" is not in static_resources.route_configurations and there are no xds_servers to fetch it from`);
+        throw new ConfigError([...path, 'rds', 'route_config_name'], `route configuration "${name}" is not in static_resources.route_configurations and there are no xds_servers to fetch it from`);
       }
     } else {
-      checkClusters(listener.routeSource.routeConfig, [...path, 'api_listener', 'api_listener', 'route_config'], clusters, dynamic);
+      checkClusters(listener.routeSource.routeConfig, [...path, 'route_config'], clusters, dynamic);
     }
   }
   for (const { value: config, path } of routeConfigurations.values()) checkClusters(config, path, clusters, dynamic);

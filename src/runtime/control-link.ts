@@ -5,7 +5,7 @@ import { BroadcastChannel } from 'node:worker_threads';
 import { MeshError } from '../core/errors.ts';
 import type { RateLimitConfig } from '../core/model/policy-rate-limit.ts';
 import type { AttemptOutcome } from '../core/policy/retry-classifier.ts';
-import { type BreakerReport, controlChannel, type OutcomeReport, type ToControl, type ToWorker, type WireError, workerChannel } from './protocol.ts';
+import { type BreakerReport, controlChannel, type OutcomeReport, type ToControl, type ToWorker, type WireError, type WireOutcome, workerChannel } from './protocol.ts';
 
 interface Pending {
   readonly resolve: () => void;
@@ -22,6 +22,7 @@ export class ControlLink {
   #outcomes: OutcomeReport[] = [];
   #breakers: BreakerReport[] = [];
   #flushScheduled = false;
+  readonly #unrecorded = new Set<Promise<void>>();
   /** Repeats hello until the control thread answers: it may start listening after this worker did. */
   #hello: NodeJS.Timeout | undefined;
 
@@ -33,6 +34,7 @@ export class ControlLink {
       clearInterval(this.#hello);
       const message = (event as { readonly data: ToWorker }).data;
       if (message.type === 'admitted' || message.type === 'listener-ready') this.#settle(message.id, message.error);
+      else if (message.type === 'breaker-recorded') this.#settle(message.id, undefined);
       else onState(message);
     };
     this.#toControl.unref();
@@ -70,13 +72,31 @@ export class ControlLink {
   }
 
   reportOutcome(cluster: string, hostId: string, outcome: AttemptOutcome): void {
-    this.#outcomes.push([cluster, hostId, outcome]);
+    // Only what outlier detection reads crosses: a response's header lookup is a function.
+    const plain: WireOutcome =
+      outcome.kind === 'response'
+        ? { kind: 'response', status: outcome.status, ...(outcome.grpcStatus === undefined ? {} : { grpcStatus: outcome.grpcStatus }) }
+        : { kind: 'failure', failure: outcome.failure };
+    this.#outcomes.push([cluster, hostId, plain]);
     this.#scheduleFlush();
   }
 
+  /** Successes go in the next batch; a failure at once, acknowledged (see `recorded`). */
   reportBreaker(cluster: string, method: string, failed: boolean): void {
-    this.#breakers.push([cluster, method, failed]);
-    this.#scheduleFlush();
+    if (!failed) {
+      this.#breakers.push([cluster, method, false]);
+      this.#scheduleFlush();
+      return;
+    }
+    const id = this.#nextId++;
+    const recorded = this.#request(id).finally(() => this.#unrecorded.delete(recorded));
+    this.#unrecorded.add(recorded);
+    this.#post({ type: 'breaker-failure', threadId: this.#threadId, id, cluster, method });
+  }
+
+  /** Resolves once the control thread has recorded every failure reported so far; undefined when none is pending. */
+  recorded(): Promise<unknown> | undefined {
+    return this.#unrecorded.size === 0 ? undefined : Promise.allSettled([...this.#unrecorded]);
   }
 
   #request(id: number): Promise<void> {

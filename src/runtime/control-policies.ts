@@ -2,7 +2,7 @@
 // their priority queues), outlier detectors and error-rate breakers. Workers reach it through
 // messages; it tells them which hosts are out and which breakers are open.
 import type { Clock } from '../core/clock.ts';
-import { outlierOutcome } from '../core/call/cluster-services.ts';
+import { type OutlierInput, outlierOutcome } from '../core/call/cluster-services.ts';
 import type { MeshStats } from '../core/call/mesh-stats.ts';
 import type { RateLimitConfig } from '../core/model/policy-rate-limit.ts';
 import type { Snapshot } from '../core/model/snapshot.ts';
@@ -11,7 +11,6 @@ import { BucketRotation } from '../core/policy/error-rate-breaker-rotation.ts';
 import { ClusterErrorRateBreakers } from '../core/policy/error-rate-breakers.ts';
 import { OutlierDetector } from '../core/policy/outlier-detector.ts';
 import { CallerRateLimiter } from '../core/policy/rate-limit-callers.ts';
-import type { AttemptOutcome } from '../core/policy/retry-classifier.ts';
 
 export interface ControlPolicyEvents {
   /** Outlier detection ejected or returned a host of `cluster`. */
@@ -45,7 +44,7 @@ export class ControlPolicies {
     return limiter;
   }
 
-  reportOutcome(cluster: string, hostId: string, outcome: AttemptOutcome): void {
+  reportOutcome(cluster: string, hostId: string, outcome: OutlierInput): void {
     const result = outlierOutcome(outcome);
     if (result !== undefined) this.#detector(cluster)?.reportResult(hostId, result);
   }

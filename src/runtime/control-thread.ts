@@ -15,6 +15,9 @@ import { HealthCheckers } from './health-checkers.ts';
 import { type ControlToMain, type ControlWorkerData, controlChannel, kCounterClusters, type MainToControl, type ToControl, type ToWorker, workerChannel } from './protocol.ts';
 import { statsRecorder } from './stats-relay.ts';
 
+type HostsDown = Extract<ToWorker, { type: 'hosts-down' }>;
+const EMPTY_DOWN = '[[],[]]';
+
 /** Lives on the control thread for the mesh's whole life. */
 export class ControlThread {
   readonly #data: ControlWorkerData;
@@ -29,7 +32,7 @@ export class ControlThread {
   readonly #layout = new Map<string, number>();
   readonly #breakerStates = new Map<string, BreakerState>();
   /** Hosts last reported down per cluster, so a change is sent once. */
-  readonly #down = new Map<string, string>();
+  readonly #down = new Map<string, { readonly key: string; readonly message: HostsDown }>();
   readonly #admissions = new Map<string, AbortController>();
   readonly #checkers: HealthCheckers;
   readonly #stats: ReturnType<typeof statsRecorder> | undefined;
@@ -82,13 +85,13 @@ export class ControlThread {
     });
   }
 
-  /** Tells workers the hosts of `cluster` out of rotation, when that set changed. */
+  /** Tells workers the hosts of `cluster` out of rotation, when that changed. */
   #publishDown(cluster: string): void {
-    const down = [...new Set([...this.#policies.ejected(cluster), ...(this.#checkers.unhealthy(cluster) ?? [])])].sort();
-    const key = down.join('\n');
-    if ((this.#down.get(cluster) ?? '') === key) return;
-    this.#down.set(cluster, key);
-    this.#broadcast({ type: 'hosts-down', cluster, down });
+    const message: HostsDown = { type: 'hosts-down', cluster, ejected: this.#policies.ejected(cluster).sort(), unhealthy: [...(this.#checkers.unhealthy(cluster) ?? [])].sort() };
+    const key = JSON.stringify([message.ejected, message.unhealthy]);
+    if ((this.#down.get(cluster)?.key ?? EMPTY_DOWN) === key) return;
+    this.#down.set(cluster, { key, message });
+    this.#broadcast(message);
   }
 
   #onWorker(message: ToControl): void {
@@ -97,7 +100,7 @@ export class ControlThread {
         if (this.#workers.has(message.threadId)) return;
         this.#workers.set(message.threadId, new BroadcastChannel(workerChannel(this.#data.meshId, message.threadId)));
         this.#sendSnapshot(message.threadId);
-        for (const [cluster, key] of this.#down) if (key !== '') this.#send(message.threadId, { type: 'hosts-down', cluster, down: key.split('\n') });
+        for (const { key, message: down } of this.#down.values()) if (key !== EMPTY_DOWN) this.#send(message.threadId, down);
         for (const [name, state] of this.#breakerStates) this.#send(message.threadId, { type: 'breaker', name, state });
         this.#toMain({ type: 'worker-ready', threadId: message.threadId });
         return;
@@ -105,6 +108,13 @@ export class ControlThread {
         for (const [cluster, hostId, outcome] of message.outcomes) this.#policies.reportOutcome(cluster, hostId, outcome);
         for (const [cluster, method, failed] of message.breakers) this.#policies.reportBreaker(cluster, method, failed);
         return;
+      case 'breaker-failure': {
+        this.#policies.reportBreaker(message.cluster, message.method, true);
+        // opossum settles a failure through promise callbacks: acknowledge after they ran, so a state change is broadcast first.
+        const { threadId, id } = message;
+        setImmediate(() => this.#send(threadId, { type: 'breaker-recorded', id }));
+        return;
+      }
       case 'admit':
         return this.#admit(message);
       case 'admit-cancel':

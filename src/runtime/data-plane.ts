@@ -11,12 +11,14 @@ import type { PolicyOverrides } from '../core/model/caller-overrides.ts';
 import type { Snapshot } from '../core/model/snapshot.ts';
 import type { BreakerState } from '../core/policy/error-rate-breaker.ts';
 import { ActiveFaults } from '../core/policy/fault-active.ts';
+import { HealthySince } from '../core/lb/healthy-since.ts';
 import type { MeshStats } from '../core/call/mesh-stats.ts';
 import { HttpTransport, type RequestBody } from '../protocols/http/http-transport.ts';
+import { XProtocolTransport } from '../protocols/xprotocol/xprotocol-transport.ts';
 import { ControlLink } from './control-link.ts';
-import { PortReadable } from './port-body.ts';
-import { type CallReply, type CallTask, type CancelMessage, cancelChannel, type DataPlaneWorkerData, type ToWorker, type WireError } from './protocol.ts';
-import { replyBody } from './reply-body.ts';
+import { ownChunk, PortReadable } from './port-body.ts';
+import { type CallReply, type CallTask, type CancelMessage, cancelChannel, type DataPlaneWorkerData, kCancelSlots, type ToWorker, type WireError } from './protocol.ts';
+import { type ReplyBody, replyBody } from './reply-body.ts';
 import { statsRecorder } from './stats-relay.ts';
 import { WorkerPipelineState } from './worker-pipeline-state.ts';
 
@@ -26,14 +28,20 @@ type Moved = ReturnType<typeof move>;
 /** Owned by one worker thread; piscina calls `handle` once per task, many at a time. */
 export class DataPlane {
   readonly #transport = new HttpTransport();
+  /** RPC calls (Dubbo, Bolt): the request frame is the body. */
+  readonly #xprotocol = new XProtocolTransport();
   readonly #link: ControlLink;
   readonly #cancels: BroadcastChannel;
   readonly #calls = new Map<number, AbortController>();
   readonly #callerOverrides: ReadonlyMap<string, PolicyOverrides>;
   readonly #counters: Int32Array;
+  readonly #cancelled: Int32Array;
   readonly #activeFaults: ActiveFaults;
   readonly #layout = new Map<string, number>();
-  readonly #hostsDown = new Map<string, ReadonlySet<string>>();
+  readonly #ejected = new Map<string, ReadonlySet<string>>();
+  readonly #unhealthy = new Map<string, ReadonlySet<string>>();
+  /** When hosts became healthy, kept across snapshots so a host a later snapshot adds warms up alone. */
+  readonly #healthySince = new HealthySince(systemClock);
   readonly #breakerStates = new Map<string, BreakerState>();
   readonly #stats: MeshStats | undefined;
   readonly ready: Promise<void>;
@@ -45,6 +53,7 @@ export class DataPlane {
     this.ready = new Promise((resolve) => (this.#markReady = resolve));
     this.#callerOverrides = new Map(data.callerOverrides);
     this.#counters = new Int32Array(data.shared.counters);
+    this.#cancelled = new Int32Array(data.shared.cancelled);
     this.#activeFaults = new ActiveFaults(data.shared.activeFaults);
     this.#stats = data.statsEnabled ? statsRecorder(data.meshId).stats : undefined;
     this.#cancels = new BroadcastChannel(cancelChannel(data.meshId));
@@ -59,6 +68,7 @@ export class DataPlane {
   async handle(task: CallTask): Promise<Moved | CallReply> {
     const abort = new AbortController();
     this.#calls.set(task.id, abort);
+    if (Atomics.load(this.#cancelled, task.id % kCancelSlots) === task.id) abort.abort(new DOMException('cancelled before it started', 'AbortError'));
     try {
       await this.ready;
       const wire = task.request;
@@ -71,6 +81,7 @@ export class DataPlane {
         bodyReplayable: wire.bodyReplayable,
         signal: abort.signal,
         ...(wire.overrides === undefined ? {} : { overrides: wire.overrides }),
+        ...(wire.rpc === undefined ? {} : { rpc: wire.rpc }),
       };
       if (!this.#snapshot?.listeners.has(request.listenerName)) await this.#link.ensureListener(request.listenerName);
       const body: RequestBody | undefined = task.bodyPort !== undefined ? new PortReadable(task.bodyPort) : task.body;
@@ -78,13 +89,15 @@ export class DataPlane {
         clock: systemClock,
         random: Math.random,
         wallNow: Date.now,
-        transport: this.#transport.withBody(body),
+        transport: request.rpc === undefined ? this.#transport.withBody(body) : this.#xprotocol.forFrame(task.body, request.rpc),
         state: this.#state!,
         callerOverrides: this.#callerOverrides.get(request.listenerName),
         ...(this.#stats === undefined ? {} : { stats: this.#stats }),
       });
+      await this.#link.recorded();
       return await toReply(result);
     } catch (error) {
+      await this.#link.recorded();
       return { kind: 'error', error: wireError(error) };
     } finally {
       this.#calls.delete(task.id);
@@ -96,7 +109,8 @@ export class DataPlane {
       for (const [name, index] of message.layout) this.#layout.set(name, index);
       this.#apply(message.snapshot);
     } else if (message.type === 'hosts-down') {
-      this.#hostsDown.set(message.cluster, new Set(message.down));
+      this.#ejected.set(message.cluster, new Set(message.ejected));
+      this.#unhealthy.set(message.cluster, new Set(message.unhealthy));
       this.#state?.refreshHealth(message.cluster);
     } else if (message.type === 'breaker') {
       this.#breakerStates.set(message.name, message.state);
@@ -107,16 +121,24 @@ export class DataPlane {
     const previous = this.#snapshot;
     // The control thread's breakers start closed with each snapshot; it reports them anew.
     this.#breakerStates.clear();
-    for (const name of previous?.clusters.keys() ?? []) if (!snapshot.clusters.has(name)) this.#transport.removeCluster(name);
+    for (const name of previous?.clusters.keys() ?? []) {
+      if (snapshot.clusters.has(name)) continue;
+      this.#transport.removeCluster(name);
+      this.#xprotocol.removeCluster(name);
+    }
     for (const [name, cluster] of snapshot.clusters) {
       const assignment = snapshot.endpoints.get(name);
-      if (assignment !== undefined) this.#transport.setCluster(cluster, assignment);
+      if (assignment === undefined) continue;
+      this.#transport.setCluster(cluster, assignment);
+      this.#xprotocol.setCluster(cluster, assignment);
     }
     const state = new WorkerPipelineState(snapshot, systemClock, Math.random, {
       counters: this.#counters,
       counterIndex: (cluster) => this.#layout.get(cluster),
       activeFaults: this.#activeFaults,
-      hostsDown: (cluster) => this.#hostsDown.get(cluster),
+      ejected: (cluster) => this.#ejected.get(cluster),
+      unhealthy: (cluster) => this.#unhealthy.get(cluster),
+      healthySince: this.#healthySince,
       breakerState: (name) => this.#breakerStates.get(name),
       link: this.#link,
     });
@@ -132,7 +154,12 @@ async function toReply(result: PipelineResult): Promise<Moved | CallReply> {
     return { kind: 'local', status: result.status, body: result.body, responseFlag: result.responseFlag, grpcStatus: result.grpcStatus };
   }
   const { call } = result;
-  const { body, transfer } = await replyBody(call.response.body as (Readable & { trailers?: ReadonlyMap<string, string> }) | undefined);
+  const answer = call.response.body;
+  // An RPC answer frame is a view of the socket's chunk: copied once into a buffer of its own to transfer.
+  const { body, transfer } =
+    answer instanceof Uint8Array
+      ? frameBody(ownChunk(answer))
+      : await replyBody(answer as (Readable & { trailers?: ReadonlyMap<string, string> }) | undefined);
   const reply: CallReply = {
     kind: 'upstream',
     cluster: result.cluster,
@@ -147,6 +174,10 @@ async function toReply(result: PipelineResult): Promise<Moved | CallReply> {
   };
   if (transfer.length === 0) return reply;
   return move({ [transferableSymbol]: transfer, [valueSymbol]: reply } as unknown as Parameters<typeof move>[0]);
+}
+
+function frameBody(bytes: Uint8Array): ReplyBody {
+  return { body: { kind: 'frame', bytes }, transfer: [bytes.buffer as ArrayBuffer] };
 }
 
 function wireError(error: unknown): WireError {

@@ -1,5 +1,5 @@
 // Inline mode: the core on the calling thread. Holds the current snapshot's state and the HTTP
-// transport, rebuilds the state when the snapshot changes, and runs each request through the
+// and x-protocol transports, rebuilds the state when the snapshot changes, and runs each request through the
 // pipeline. Owned by the thread that created it.
 import type { PolicyOverrides } from '../core/model/caller-overrides.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
@@ -9,7 +9,9 @@ import { type ClusterStatus, SnapshotState } from '../core/call/snapshot-state.t
 import type { Snapshot } from '../core/model/snapshot.ts';
 import type { SnapshotStore } from '../core/model/snapshot-store.ts';
 import { HttpTransport, type RequestBody } from '../protocols/http/http-transport.ts';
+import { XProtocolTransport } from '../protocols/xprotocol/xprotocol-transport.ts';
 import { HealthCheckers } from './health-checkers.ts';
+import { HealthySince } from '../core/lb/healthy-since.ts';
 
 export interface InlineHostOptions {
   readonly store: SnapshotStore;
@@ -32,16 +34,21 @@ export class InlineHost {
   readonly #clock: Clock;
   readonly #random: () => number;
   readonly #transport = new HttpTransport();
+  /** RPC calls (Dubbo, Bolt): the request frame is the body. */
+  readonly #xprotocol = new XProtocolTransport();
   readonly #unsubscribe: () => void;
   #state: SnapshotState;
   #clusters = new Set<string>();
   /** Active health checkers by cluster; they outlive snapshots while the cluster's checks stay the same. */
   readonly #checkers = new HealthCheckers((cluster) => this.#state.refreshHealth(cluster));
+  /** When hosts became healthy (slow start), kept across snapshots so a host a later snapshot adds warms up alone. */
+  readonly #healthySince: HealthySince;
 
   constructor(options: InlineHostOptions) {
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
+    this.#healthySince = new HealthySince(this.#clock);
     this.#state = this.#build(options.store.current);
     this.#checkers.update(options.store.current);
     this.#unsubscribe = options.store.subscribe((snapshot) => {
@@ -59,7 +66,7 @@ export class InlineHost {
       clock: this.#clock,
       random: this.#random,
       wallNow: Date.now,
-      transport: this.#transport.withBody(body),
+      transport: request.rpc === undefined ? this.#transport.withBody(body) : this.#xprotocol.forFrame(body, request.rpc),
       state: this.#state,
       callerOverrides: this.#options.callerOverrides.get(request.listenerName),
       ...(this.#options.stats === undefined ? {} : { stats: this.#options.stats }),
@@ -83,18 +90,24 @@ export class InlineHost {
     const expired = new Promise<'expired'>((resolve) => {
       timer = setTimeout(() => resolve('expired'), deadlineMs);
     });
-    const outcome = await Promise.race([this.#transport.close().then(() => 'drained' as const), expired]);
+    const outcome = await Promise.race([Promise.all([this.#transport.close(), this.#xprotocol.close()]).then(() => 'drained' as const), expired]);
     clearTimeout(timer);
-    if (outcome === 'expired') await this.#transport.destroy();
+    if (outcome === 'expired') await Promise.all([this.#transport.destroy(), this.#xprotocol.destroy()]);
   }
 
   #build(snapshot: Snapshot): SnapshotState {
-    for (const name of this.#clusters) if (!snapshot.clusters.has(name)) this.#transport.removeCluster(name);
+    for (const name of this.#clusters) {
+      if (snapshot.clusters.has(name)) continue;
+      this.#transport.removeCluster(name);
+      this.#xprotocol.removeCluster(name);
+    }
     this.#clusters = new Set(snapshot.clusters.keys());
     for (const [name, cluster] of snapshot.clusters) {
       const assignment = snapshot.endpoints.get(name);
-      if (assignment !== undefined) this.#transport.setCluster(cluster, assignment);
+      if (assignment === undefined) continue;
+      this.#transport.setCluster(cluster, assignment);
+      this.#xprotocol.setCluster(cluster, assignment);
     }
-    return new SnapshotState(snapshot, this.#clock, this.#random, (name) => this.#checkers.unhealthy(name), this.#options.stats);
+    return new SnapshotState(snapshot, this.#clock, this.#random, (name) => this.#checkers.unhealthy(name), this.#options.stats, this.#healthySince);
   }
 }

@@ -8,10 +8,11 @@ import type { Snapshot } from '../core/model/snapshot.ts';
 import type { SnapshotParts } from '../core/model/snapshot-store.ts';
 import type { Bootstrap } from '../config/bootstrap.ts';
 import type { BreakerState } from '../core/policy/error-rate-breaker.ts';
-import type { AttemptOutcome } from '../core/policy/retry-classifier.ts';
+import type { OutlierInput } from '../core/call/cluster-services.ts';
 import type { MeshFailureCode } from '../core/errors.ts';
 import type { ClusterStatus } from '../core/call/snapshot-state.ts';
 import type { AttemptKind } from '../core/call/attempt-loop.ts';
+import type { RpcCall } from '../core/call/rpc-call.ts';
 import type { MeshStats } from '../core/call/mesh-stats.ts';
 import type { ResourceDump } from '../xds/config-dump.ts';
 import type { MessagePort } from 'node:worker_threads';
@@ -23,8 +24,16 @@ export const kCounterClusters = 4096;
 /** Int32 slots of the fault filter's active-faults counter (one for the process). */
 export const kActiveFaultsSlots = 1;
 
+/** Int32 slots of the cancelled-calls ring: slot `id % kCancelSlots` holds the last cancelled id there. */
+export const kCancelSlots = 65_536;
+
 /** Buffers every thread of one mesh sees; allocated once by the main thread. */
 export interface SharedBuffers {
+  /**
+   * Calls the app cancelled, for a worker that gets a call only after its cancel message went by:
+   * the main thread stores the id before it broadcasts the cancel, the worker checks when it starts the call.
+   */
+  readonly cancelled: SharedArrayBuffer;
   /** Circuit-breaker counters: cluster `i` of the layout uses slots from `i × CLUSTER_RESOURCE_SLOTS`. */
   readonly counters: SharedArrayBuffer;
   readonly activeFaults: SharedArrayBuffer;
@@ -62,8 +71,11 @@ export interface ControlWorkerData {
 
 // ---- Workers → control ------------------------------------------------------------------------
 
+/** An attempt's outcome as outlier detection reads it (no header lookup, which cannot be cloned). */
+export type WireOutcome = OutlierInput;
+
 /** One attempt's outcome for outlier detection: [cluster, host id, outcome]. */
-export type OutcomeReport = readonly [string, string, AttemptOutcome];
+export type OutcomeReport = readonly [string, string, WireOutcome];
 /** One call's outcome for the error-rate breaker: [cluster, method key, failed]. */
 export type BreakerReport = readonly [string, string, boolean];
 
@@ -82,6 +94,11 @@ export type ToControl =
       readonly shadow: boolean;
     }
   | { readonly type: 'admit-cancel'; readonly id: number; readonly threadId: number }
+  /**
+   * A failed call for the cluster's error-rate breaker, acknowledged once recorded: the worker
+   * answers the call only then, so the app's next call already sees a breaker this failure opened.
+   */
+  | { readonly type: 'breaker-failure'; readonly threadId: number; readonly id: number; readonly cluster: string; readonly method: string }
   | { readonly type: 'ensure-listener'; readonly threadId: number; readonly id: number; readonly name: string };
 
 // ---- Control → one worker ---------------------------------------------------------------------
@@ -89,12 +106,13 @@ export type ToControl =
 export type ToWorker =
   /** `layout`: the shared counters' index of each cluster name (stable for the mesh's life). */
   | { readonly type: 'snapshot'; readonly version: number; readonly snapshot: Snapshot; readonly layout: readonly (readonly [string, number])[] }
-  /** The hosts of a cluster out of rotation: outlier-ejected or failing active health checks. */
-  | { readonly type: 'hosts-down'; readonly cluster: string; readonly down: readonly string[] }
+  /** The hosts of a cluster out of rotation: outlier-ejected, or failing active health checks (which restarts slow start). */
+  | { readonly type: 'hosts-down'; readonly cluster: string; readonly ejected: readonly string[]; readonly unhealthy: readonly string[] }
   /** An error-rate breaker changed state; `name` is the cluster, or `cluster method` per method. */
   | { readonly type: 'breaker'; readonly name: string; readonly state: BreakerState }
   | { readonly type: 'admitted'; readonly id: number; readonly error: WireError | undefined }
-  | { readonly type: 'listener-ready'; readonly id: number; readonly error: WireError | undefined };
+  | { readonly type: 'listener-ready'; readonly id: number; readonly error: WireError | undefined }
+  | { readonly type: 'breaker-recorded'; readonly id: number };
 
 // ---- Main ↔ control (the control Worker's own port) -------------------------------------------
 
@@ -135,6 +153,8 @@ export interface WireRequest {
   readonly headers: readonly (readonly [string, string])[];
   readonly bodyReplayable: boolean;
   readonly overrides: PolicyOverrides | undefined;
+  /** An x-protocol RPC call: `body` is its request frame. */
+  readonly rpc: RpcCall | undefined;
 }
 
 export interface CallTask {
@@ -158,7 +178,9 @@ export type WireBody =
   /** The whole body arrived with the head: its chunks (buffers transferred) and trailers. */
   | { readonly kind: 'buffered'; readonly chunks: readonly Uint8Array[]; readonly trailers: readonly (readonly [string, string])[] }
   /** The rest streams over `port` as BodyMessages; the main thread grants credit in bytes. */
-  | { readonly kind: 'stream'; readonly chunks: readonly Uint8Array[]; readonly port: MessagePortLike };
+  | { readonly kind: 'stream'; readonly chunks: readonly Uint8Array[]; readonly port: MessagePortLike }
+  /** An RPC call's answer: the upstream's response frame (buffer transferred), handed on as bytes. */
+  | { readonly kind: 'frame'; readonly bytes: Uint8Array };
 
 export type CallReply =
   | { readonly kind: 'local'; readonly status: number; readonly body: string | undefined; readonly responseFlag: string | undefined; readonly grpcStatus: number | undefined }

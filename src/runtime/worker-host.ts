@@ -27,6 +27,7 @@ import {
   type ControlToMain,
   type ControlWorkerData,
   type DataPlaneWorkerData,
+  kCancelSlots,
   kCounterClusters,
   type MainToControl,
   type SharedBuffers,
@@ -59,6 +60,7 @@ function workerExecArgv(): string[] {
 /** Owned by the app's thread. */
 export class WorkerHost {
   readonly #meshId: string;
+  readonly #cancelled: Int32Array;
   readonly #pool: Piscina;
   readonly #control: Worker;
   readonly #cancels: BroadcastChannel;
@@ -73,6 +75,7 @@ export class WorkerHost {
     const shared: SharedBuffers = {
       counters: new SharedArrayBuffer(kCounterClusters * CLUSTER_RESOURCE_SLOTS * Int32Array.BYTES_PER_ELEMENT),
       activeFaults: new SharedArrayBuffer(ACTIVE_FAULTS_BYTES),
+      cancelled: new SharedArrayBuffer(kCancelSlots * Int32Array.BYTES_PER_ELEMENT),
     };
     const meshId = randomUUID();
     const controlData: ControlWorkerData = {
@@ -117,6 +120,7 @@ export class WorkerHost {
 
   private constructor(options: WorkerHostOptions, meshId: string, shared: SharedBuffers, control: Worker) {
     this.#meshId = meshId;
+    this.#cancelled = new Int32Array(shared.cancelled);
     this.#control = control;
     this.#snapshot = { ...options.staticResources, version: 0 };
     this.#control.on('message', (message: ControlToMain) => {
@@ -160,7 +164,9 @@ export class WorkerHost {
 
   async handle(request: MeshRequest, body: RequestBody | undefined): Promise<PipelineResult> {
     if (this.#closing) throw new MeshError('SIDELET_OVERLOADED', 'the mesh is closed');
-    const id = this.#nextId++;
+    // Call ids stay within Int32 (the cancelled-calls ring stores them).
+    const id = this.#nextId;
+    this.#nextId = id >= 0x7fff_ffff ? 1 : id + 1;
     const transferList: (ArrayBuffer | MessagePort)[] = [];
     let inline: Uint8Array | undefined;
     let bodyPort: CallTask['bodyPort'];
@@ -184,13 +190,17 @@ export class WorkerHost {
         headers: [...request.headers],
         bodyReplayable: request.bodyReplayable,
         overrides: request.overrides,
+        rpc: request.rpc,
       },
       body: inline,
       bodyPort,
     };
     const signal = request.signal;
     if (signal?.aborted) throw signal.reason;
-    const onAbort = () => this.#cancels.postMessage({ id, reason: String(signal?.reason ?? 'aborted') } satisfies CancelMessage);
+    const onAbort = () => {
+      Atomics.store(this.#cancelled, id % kCancelSlots, id);
+      this.#cancels.postMessage({ id, reason: String(signal?.reason ?? 'aborted') } satisfies CancelMessage);
+    };
     signal?.addEventListener('abort', onAbort, { once: true });
     let reply: CallReply;
     try {
@@ -200,7 +210,9 @@ export class WorkerHost {
     } finally {
       signal?.removeEventListener('abort', onAbort);
     }
-    return fromReply(reply, signal);
+    const result = fromReply(reply, signal);
+    if (signal !== undefined && result.kind === 'upstream') abortBodyWith(signal, result.call.response.body);
+    return result;
   }
 
   /** Each cluster's hosts with outlier ejection and active-health verdicts, from the control thread. */
@@ -267,9 +279,19 @@ function fromReply(reply: CallReply, signal: AbortSignal | undefined): PipelineR
   };
 }
 
-/** The reply's body as the Readable-with-trailers the API layer reads. */
-function bodyOf(body: WireBody): Readable | undefined {
+/** After the head, the call's signal still ends a body that is arriving (the worker then cancels the upstream). */
+function abortBodyWith(signal: AbortSignal, body: unknown): void {
+  if (!(body instanceof Readable) || body.destroyed) return;
+  if (signal.aborted) return void body.destroy(signal.reason as Error);
+  const onAbort = () => body.destroy(signal.reason as Error);
+  signal.addEventListener('abort', onAbort, { once: true });
+  body.once('close', () => signal.removeEventListener('abort', onAbort));
+}
+
+/** The reply's body as the Readable-with-trailers the API layer reads; an RPC answer frame as bytes. */
+function bodyOf(body: WireBody): Readable | Buffer | undefined {
   if (body.kind === 'none') return undefined;
+  if (body.kind === 'frame') return Buffer.from(body.bytes.buffer, body.bytes.byteOffset, body.bytes.byteLength);
   if (body.kind === 'stream') return new PortReadable(body.port, body.chunks);
   const readable = Readable.from(
     body.chunks.map((c) => Buffer.from(c.buffer, c.byteOffset, c.byteLength)),

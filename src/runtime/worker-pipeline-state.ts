@@ -16,6 +16,7 @@ import type { ActiveFaults } from '../core/policy/fault-active.ts';
 import type { BackupRequests } from '../core/policy/hedge-backup.ts';
 import { priorityFor } from '../core/policy/rate-limit-callers.ts';
 import { CLUSTER_RESOURCE_SLOTS } from '../core/policy/circuit-breaker-resources.ts';
+import type { HealthySince } from '../core/lb/healthy-since.ts';
 import type { ControlLink } from './control-link.ts';
 import { routeKeys } from './route-keys.ts';
 
@@ -25,7 +26,11 @@ export interface WorkerSharedViews {
   /** Index of a cluster's block in `counters`, from the control thread's layout. */
   readonly counterIndex: (cluster: string) => number | undefined;
   readonly activeFaults: ActiveFaults;
-  readonly hostsDown: (cluster: string) => ReadonlySet<string> | undefined;
+  /** Hosts the control thread's outlier detection ejected. */
+  readonly ejected: (cluster: string) => ReadonlySet<string> | undefined;
+  /** Hosts failing the control thread's active health checks. */
+  readonly unhealthy: (cluster: string) => ReadonlySet<string> | undefined;
+  readonly healthySince: HealthySince;
   readonly breakerState: (name: string) => BreakerState | undefined;
   readonly link: ControlLink;
 }
@@ -117,7 +122,9 @@ export class WorkerPipelineState implements PipelineState {
       clock: this.#clock,
       random: this.#random,
       ...(index === undefined ? {} : { counters: this.#views.counters, countersOffset: index * CLUSTER_RESOURCE_SLOTS }),
-      activeHealthFailures: () => this.#views.hostsDown(name),
+      ejected: () => this.#views.ejected(name),
+      activeHealthFailures: () => this.#views.unhealthy(name),
+      healthySince: this.#views.healthySince,
       ...(cluster.outlierDetection === undefined ? {} : { onOutcome: (endpoint, outcome) => link.reportOutcome(name, endpoint.id, outcome) }),
     });
   }

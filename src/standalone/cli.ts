@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The `sidelet` command: `validate` checks a bootstrap file, `run` is the standalone sidecar
-// (outbound HTTP/1.1 listeners on TCP and unix sockets, docs/standalone.md).
+// (outbound HTTP/1.1 listeners on TCP and unix sockets, reload, hot restart: docs/standalone.md).
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError } from '../core/errors.ts';
 import { loadBootstrap } from '../config/load-bootstrap.ts';
@@ -8,6 +8,26 @@ import { packageInfo } from './package-info.ts';
 import { runCommand } from './run-command.ts';
 
 const pkg = packageInfo();
+
+interface RunFlags {
+  readonly config?: string;
+  readonly listen?: string;
+  readonly uds?: string;
+  readonly demo?: boolean;
+  readonly drainTimeout?: number;
+  readonly admin?: string;
+  readonly watch?: boolean;
+  readonly pidFile?: string;
+  readonly restartEpoch?: number;
+}
+
+function wholeNumber(expected: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected ${expected}`);
+    return n;
+  };
+}
 
 const program = new Command()
   .name('sidelet')
@@ -42,16 +62,19 @@ program
   .option('-c, --config <file>', 'the bootstrap file (YAML or JSON)')
   .option('--listen <address>', 'TCP address, host:port or [ipv6]:port (port 0: any free one); default 127.0.0.1:15001 unless --uds alone')
   .option('--uds <path>', 'also (or only) listen on this unix domain socket')
-  .option('--admin <address>', 'serve /ready, /stats, /config_dump and /clusters on host:port (port 0: any free one)')
+  .option('--h2c <address>', 'also serve HTTP/2 cleartext (gRPC passes through) on host:port, routed by :authority')
+  .option('--dubbo <address>', 'also serve Dubbo on host:port: each call routed by its service, method and attachments')
+  .option('--bolt <address>', 'also serve SOFA Bolt on host:port: each call routed by its service and header map')
+  .option('--admin <address>', 'serve /ready, /stats, /config_dump and /clusters on host:port (port 0: any free one); overrides the bootstrap\'s admin block')
   .option('--demo', 'start three local demo upstreams and a generated config that shows routing, retries and backup requests')
-  .option('--drain-timeout <ms>', 'on SIGTERM/SIGINT, how long calls in flight may take to finish', (v: string) => {
-    const ms = Number(v);
-    if (!Number.isInteger(ms) || ms < 0) throw new InvalidArgumentError('expected a whole number of milliseconds');
-    return ms;
-  })
-  .action((options: { config?: string; listen?: string; uds?: string; demo?: boolean; drainTimeout?: number; admin?: string }) =>
-    runCommand({ ...options, ...(options.drainTimeout === undefined ? {} : { drainTimeoutMs: options.drainTimeout }) }),
-  );
+  .option('--drain-timeout <ms>', 'on SIGTERM/SIGINT or a hot restart, how long calls in flight may take to finish', wholeNumber('a whole number of milliseconds'))
+  .option('--watch', 'reload the config when its file changes, as on SIGHUP')
+  .option('--pid-file <file>', 'write the serving process\'s pid there (each hot restart generation replaces it)')
+  .option('--restart-epoch <n>', 'set by a hot restart (SIGUSR2) for the successor it spawns; 0 when started by hand', wholeNumber('a whole number'))
+  .action((options: RunFlags) => {
+    const { drainTimeout, restartEpoch, ...rest } = options;
+    return runCommand({ ...rest, ...(drainTimeout === undefined ? {} : { drainTimeoutMs: drainTimeout }), ...(restartEpoch === undefined ? {} : { restartEpoch }) });
+  });
 
 if (process.argv.length <= 2) program.help();
 await program.parseAsync();

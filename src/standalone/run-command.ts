@@ -1,18 +1,27 @@
 // `sidelet run`: the mesh as a standalone sidecar process (DESIGN.md, "process" mode). Loads the
-// bootstrap through createMesh, serves outbound HTTP/1.1 on TCP and/or a unix socket, and on
-// SIGTERM or SIGINT stops accepting, drains calls in flight within a deadline and exits 0.
-import { lstat, rm, unlink } from 'node:fs/promises';
-import type { Server } from 'node:http';
-import type { AddressInfo, ListenOptions } from 'node:net';
+// bootstrap, serves outbound HTTP/1.1 on TCP and/or a unix socket, h2c, and the config's bound
+// (inbound) listeners; SIGTERM drains and exits,
+// SIGHUP reloads the config, SIGUSR2 hands the sockets to a new generation (hot restart).
+import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createMesh, type Mesh } from '../api/mesh.ts';
 import { loadBootstrap } from '../config/load-bootstrap.ts';
-import { ConfigError, MeshError } from '../core/errors.ts';
-import { writeDemoBootstrap } from './demo/demo-bootstrap.ts';
-import { type DemoUpstreams, startDemoUpstreams } from './demo/demo-upstreams.ts';
-import { createOutboundServer } from './http-listener.ts';
+import { ConfigError } from '../core/errors.ts';
 import { MeshMetrics } from '../observability/mesh-metrics.ts';
 import { snapshotResourceNames, startAdminServer } from './admin-server.ts';
+import { ConfigReloader } from './config-reload.ts';
+import { watchConfigFile } from './config-reload-watch.ts';
+import { writeDemoBootstrap } from './demo/demo-bootstrap.ts';
+import { type DemoUpstreams, startDemoUpstreams } from './demo/demo-upstreams.ts';
+import { connectToParent, NOTHING_INHERITED, type ParentLink } from './hot-restart-parent.ts';
+import { type HandedListener, type Successor, startSuccessor } from './hot-restart-successor.ts';
+import { removePidFile, writePidFile } from './pid-file.ts';
+import { drain } from './run-drain.ts';
+import { hostPort, type Listening, listenOutbound, parseListen, removeSocketFile, StartError } from './run-listeners.ts';
+import { RunSignals } from './run-signals.ts';
+import { boundListeners } from './inbound-listener.ts';
+import { boltCodec } from '../protocols/bolt/bolt-codec.ts';
+import { dubboCodec } from '../protocols/dubbo/dubbo-codec.ts';
 
 export interface RunOptions {
   /** The bootstrap file; absent with `demo`. */
@@ -20,22 +29,35 @@ export interface RunOptions {
   /** `host:port`, `[v6]:port` or a bare port; the default when neither listen nor uds is given: 127.0.0.1:15001. */
   readonly listen?: string;
   readonly uds?: string;
+  /** An h2c (HTTP/2 cleartext, gRPC) outbound listener's `host:port`. */
+  readonly h2c?: string;
+  /** Dubbo and SOFA Bolt listeners' `host:port` (docs/xprotocol-relay.md). */
+  readonly dubbo?: string;
+  readonly bolt?: string;
   readonly demo?: boolean;
-  /** How long calls in flight may take to finish after SIGTERM (default 5000 ms). */
+  /** How long calls in flight may take to finish after SIGTERM or a handover (default 5000 ms). */
   readonly drainTimeoutMs?: number;
-  /** The admin server's address (`host:port`, port 0 for any free one); none when absent. */
+  /** The admin server's address (`host:port`, port 0 for any free one); else the bootstrap's admin block; else none. */
   readonly admin?: string;
+  /** Reload the config when its file changes, as on SIGHUP. */
+  readonly watch?: boolean;
+  /** 0 for a process started by hand; a hot restart starts its successor with its own epoch plus one. */
+  readonly restartEpoch?: number;
+  /** Where each generation writes its pid once it serves. */
+  readonly pidFile?: string;
 }
 
 const DEFAULT_LISTEN = '127.0.0.1:15001';
 
-/** Exit code 1 with one line on stderr: a bad config, a bad address, a port in use. */
-class StartError extends Error {}
+/** A successor not ready by then (its config load hangs, say) is killed; this process keeps serving. */
+const SUCCESSOR_TIMEOUT_MS = 30_000;
 
-/** Runs until a signal; sets process.exitCode. Nothing here throws for a foreseeable mistake. */
+/** Runs until a signal or a handover; sets process.exitCode. Nothing here throws for a foreseeable mistake. */
 export async function runCommand(options: RunOptions): Promise<void> {
+  const epoch = options.restartEpoch ?? 0;
   let demo: DemoUpstreams | undefined;
   let demoConfig: string | undefined;
+  let parent: ParentLink | undefined;
   const stopDemo = async (): Promise<void> => {
     await demo?.close();
     if (demoConfig !== undefined) await rm(dirname(demoConfig), { recursive: true, force: true });
@@ -45,42 +67,67 @@ export async function runCommand(options: RunOptions): Promise<void> {
     if (!options.demo && options.config === undefined) throw new StartError('run needs a bootstrap: -c mesh.yaml (or --demo)');
     const tcp = options.listen ?? (options.uds === undefined ? DEFAULT_LISTEN : undefined);
     const address = tcp === undefined ? undefined : parseListen(tcp);
+    const adminFlag = options.admin === undefined ? undefined : parseListen(options.admin, '--admin');
+    // Watched from the start, so a signal that comes while starting drains rather than kills.
+    const signals = new RunSignals();
+    parent = epoch > 0 ? parentLink(epoch) : undefined;
     if (options.demo) {
       demo = await startDemoUpstreams((line) => console.log(line));
       demoConfig = await writeDemoBootstrap(demo.ports);
       console.log(`demo config: ${demoConfig} (read it for the retry and backup request settings)`);
     }
     const bootstrap = demoConfig ?? (options.config as string);
-    // Watched from the start, so a signal that comes while starting drains rather than kills.
-    const signalled = waitForSignal();
-    const adminAddress = options.admin === undefined ? undefined : parseListen(options.admin, '--admin');
     const metrics = new MeshMetrics();
+    // Loads and validates the config first: a successor with a bad one exits here, and its parent keeps every socket.
+    // Inline: a reload (SIGHUP) replaces the static resources, which worker mode cannot do yet.
     const mesh = await createMesh({ bootstrap, stats: metrics, mode: 'inline' });
+    const inheritance = parent === undefined ? NOTHING_INHERITED : await parent.inherit();
     let serving = false;
+    const adminAddress = adminFlag ?? mesh.bootstrap.admin?.address;
     const admin =
       adminAddress &&
       (await startAdminServer({
         ...adminAddress,
+        handle: inheritance.take(adminKey(adminAddress)),
         stats: metrics,
         configDump: async () => ({ xds: await mesh.configDump(), resources: snapshotResourceNames(mesh.snapshot()) }),
         clusters: () => mesh.clusterStatus(),
         ready: () => serving,
       }).catch(async (error: unknown) => {
         await mesh.close({ deadlineMs: 0 });
-        throw new StartError(`--admin ${options.admin}: ${(error as Error).message}`);
+        throw new StartError(`${options.admin === undefined ? 'admin' : `--admin ${options.admin}`}: ${(error as Error).message}`);
       }));
-    const servers = await listenAll(mesh, address, options.uds).catch(async (error: unknown) => {
+    const h2c = options.h2c === undefined ? undefined : parseListen(options.h2c, '--h2c');
+    const rpc = [
+      ...(options.dubbo === undefined ? [] : [{ protocol: dubboCodec.name, address: parseListen(options.dubbo, '--dubbo') }]),
+      ...(options.bolt === undefined ? [] : [{ protocol: boltCodec.name, address: parseListen(options.bolt, '--bolt') }]),
+    ];
+    const plan = { tcp: address, uds: options.uds, h2c, bound: boundListeners(mesh.snapshot()), rpc };
+    const servers = await listenOutbound(mesh.dispatcher(), mesh, plan, inheritance).catch(async (error: unknown) => {
       await admin?.close();
       await mesh.close({ deadlineMs: 0 });
       throw error;
     });
+    inheritance.releaseRest();
     serving = true;
     if (admin !== undefined) console.log(`sidelet admin http://${hostPort(adminAddress!.host, admin.port)}/ (ready, stats, config_dump, clusters)`);
     await printUsage(servers, bootstrap);
-    await signalled;
-    serving = false;
-    await drain(mesh, servers, options.drainTimeoutMs ?? 5000);
-    await admin?.close();
+    const handed = [...servers, ...(admin === undefined ? [] : [{ key: adminKey(adminAddress!), server: admin.server }])];
+    const generation = new Generation({ options, epoch, signals, parent, mesh, bootstrap, listeners: handed, adminFromFlag: adminFlag !== undefined });
+    const successor = await generation.serve();
+    const handover = successor !== undefined;
+    // In a handover the successor answers at the same address, so /ready stays LIVE meanwhile.
+    serving = handover;
+    if (handover) {
+      console.log(`sidelet handed over to epoch ${successor.epoch} (pid ${successor.pid}); draining`);
+      await drain(mesh, [...servers.map((s) => s.server), ...(admin === undefined ? [] : [admin.server])], options.drainTimeoutMs ?? 5000, 'handover');
+    } else {
+      await drain(mesh, servers.map((s) => s.server), options.drainTimeoutMs ?? 5000, 'shutdown');
+      await admin?.close();
+      // A successor stopped before it was ready leaves the file to its parent, which still serves on it.
+      if (options.uds !== undefined && (parent === undefined || generation.wasReady)) await removeSocketFile(options.uds);
+      if (options.pidFile !== undefined) await removePidFile(options.pidFile);
+    }
     await stopDemo();
     console.log('sidelet stopped');
     process.exitCode = 0;
@@ -89,62 +136,116 @@ export async function runCommand(options: RunOptions): Promise<void> {
     if (!(error instanceof ConfigError || error instanceof StartError)) throw error;
     console.error(error.message);
     process.exitCode = 1;
+  } finally {
+    // A successor that gave up or stopped before it was ready must exit, for its parent to see it.
+    parent?.release();
   }
 }
 
-interface Listening {
-  readonly server: Server;
-  /** `tcp 127.0.0.1:15001` or `unix /run/sidelet.sock`. */
-  readonly kind: 'tcp' | 'unix';
-  readonly where: string;
-}
-
-function hostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
-function parseListen(value: string, flag = '--listen'): { host: string; port: number } {
-  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$|^(\d{1,5})$/.exec(value);
-  const port = Number(match?.[3] ?? match?.[4]);
-  if (match === null || port > 65535) throw new StartError(`${flag} ${value}: expected host:port, [ipv6]:port or a port (0 picks a free one)`);
-  return { host: match[1] ?? (match[2] || '127.0.0.1'), port };
-}
-
-async function listenAll(mesh: Mesh, tcp: { host: string; port: number } | undefined, uds: string | undefined): Promise<Listening[]> {
-  const dispatcher = mesh.dispatcher();
-  const out: Listening[] = [];
+function parentLink(epoch: number): ParentLink {
   try {
-    if (tcp !== undefined) {
-      const server = createOutboundServer(dispatcher);
-      await listen(server, tcp);
-      const { address, port, family } = server.address() as AddressInfo;
-      out.push({ server, kind: 'tcp', where: family === 'IPv6' ? `[${address}]:${port}` : `${address}:${port}` });
-    }
-    if (uds !== undefined) {
-      await removeStaleSocket(uds);
-      const server = createOutboundServer(dispatcher);
-      await listen(server, { path: uds });
-      out.push({ server, kind: 'unix', where: uds });
-    }
+    return connectToParent(epoch);
   } catch (error) {
-    await Promise.all(out.map(({ server }) => new Promise((resolve) => server.close(resolve))));
-    throw error;
+    throw new StartError((error as Error).message);
   }
-  return out;
 }
 
-function listen(server: Server, target: ListenOptions): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const where = target.path ?? `${target.host}:${target.port}`;
-    server.once('error', (error: NodeJS.ErrnoException) => reject(new StartError(`cannot listen on ${where}: ${error.code ?? error.message}`)));
-    server.listen(target, () => resolve());
-  });
+/** The admin server's name across generations: its address as configured (port 0 included), like the outbound listeners'. */
+function adminKey(address: { host: string; port: number }): string {
+  return `admin ${hostPort(address.host, address.port)}`;
 }
 
-/** A socket file left by a process that died is removed; any other file at the path is an error (EADDRINUSE). */
-async function removeStaleSocket(path: string): Promise<void> {
-  const stat = await lstat(path).catch(() => undefined);
-  if (stat?.isSocket()) await unlink(path);
+interface GenerationOptions {
+  readonly options: RunOptions;
+  readonly epoch: number;
+  readonly signals: RunSignals;
+  readonly parent: ParentLink | undefined;
+  readonly mesh: Mesh;
+  readonly bootstrap: string;
+  /** Every listening server, the admin server's too, with the keys a successor finds them by. */
+  readonly listeners: readonly HandedListener[];
+  readonly adminFromFlag: boolean;
+}
+
+/**
+ * One generation while it serves: tells its parent (if any) that it is ready, reloads on SIGHUP
+ * and file changes, starts its successor on SIGUSR2. `serve()` ends at SIGTERM/SIGINT (undefined)
+ * or once a successor accepts on the sockets (the successor).
+ */
+class Generation {
+  readonly #o: GenerationOptions;
+  /** From SIGUSR2 until the successor is ready (then serve() ends) or has failed. */
+  #restarting = false;
+  #parentDraining: boolean;
+  #ready = false;
+
+  constructor(options: GenerationOptions) {
+    this.#o = options;
+    this.#parentDraining = options.parent !== undefined;
+  }
+
+  /** Whether this process became the serving generation (a successor's socket file is its parent's until then). */
+  get wasReady(): boolean {
+    return this.#ready;
+  }
+
+  async serve(): Promise<Successor | undefined> {
+    const { options, epoch, signals, parent, mesh, bootstrap } = this.#o;
+    // Stopped while starting: never ready, and a parent keeps serving.
+    if (signals.stopRequested) return undefined;
+    const reloader = new ConfigReloader({ mesh, file: bootstrap, adminFromFlag: this.#o.adminFromFlag });
+    signals.onReload(() => void reloader.reload('SIGHUP'));
+    const unwatch = options.watch
+      ? await watchConfigFile(bootstrap, () => void reloader.reload('file change'), (error) => console.error(`sidelet: --watch ${bootstrap}: ${error.message}`))
+      : undefined;
+    const cancel = new AbortController();
+    const handedOver = new Promise<Successor>((resolve) => signals.onRestart(() => this.#restart(resolve, cancel.signal)));
+    this.#ready = true;
+    if (options.pidFile !== undefined) await writePidFile(options.pidFile);
+    // Once SIGHUP, SIGUSR2 and --watch are handled: scripts and tests act on this line.
+    console.log(`sidelet ready epoch ${epoch} pid ${process.pid}`);
+    if (parent !== undefined) {
+      parent.ready();
+      void parent.exited.then(() => {
+        this.#parentDraining = false;
+        console.log(`sidelet epoch ${epoch - 1} (pid ${parent.pid}) exited`);
+      });
+    }
+    const outcome = await Promise.race([signals.stopped.then(() => undefined), handedOver]);
+    cancel.abort();
+    unwatch?.();
+    const why = outcome === undefined ? 'draining' : `handed over to epoch ${outcome.epoch}`;
+    signals.onReload(() => console.error(`sidelet: SIGHUP ignored: ${why}`));
+    signals.onRestart(() => console.error(`sidelet: SIGUSR2 ignored: ${why}`));
+    return outcome;
+  }
+
+  #restart(handedOver: (successor: Successor) => void, cancelled: AbortSignal): void {
+    const { epoch, listeners } = this.#o;
+    if (this.#restarting) return void console.error('sidelet: SIGUSR2 ignored: a hot restart is already under way');
+    if (this.#parentDraining) return void console.error(`sidelet: SIGUSR2 ignored: epoch ${epoch - 1} is still draining`);
+    this.#restarting = true;
+    console.log(`sidelet hot restart: starting epoch ${epoch + 1}`);
+    startSuccessor({ epoch: epoch + 1, args: successorArgs(), listeners: () => listeners, timeoutMs: SUCCESSOR_TIMEOUT_MS, signal: cancelled }).then(
+      handedOver,
+      (error: Error) => {
+        this.#restarting = false;
+        if (!cancelled.aborted) console.error(`sidelet: hot restart failed, epoch ${epoch} keeps serving: ${error.message}`);
+      },
+    );
+  }
+}
+
+/** This process's command line for its successor: node's flags, the script, the arguments, without --restart-epoch. */
+function successorArgs(): string[] {
+  const args = process.argv.slice(1);
+  const kept: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--restart-epoch') i++;
+    else if (!arg.startsWith('--restart-epoch=')) kept.push(arg);
+  }
+  return [...process.execArgv, ...kept];
 }
 
 /** One machine-readable line per listener (`sidelet listening tcp 127.0.0.1:15001`), then what to curl. */
@@ -152,7 +253,9 @@ async function printUsage(servers: readonly Listening[], configFile: string): Pr
   for (const { kind, where } of servers) console.log(`sidelet listening ${kind} ${where}`);
   const host = await firstHost(configFile);
   for (const { kind, where } of servers) {
-    console.log(kind === 'tcp' ? `  try: curl -H 'Host: ${host}' http://${where}/` : `  try: curl --unix-socket ${where} http://${host}/`);
+    if (kind === 'tcp') console.log(`  try: curl -H 'Host: ${host}' http://${where}/`);
+    else if (kind === 'unix') console.log(`  try: curl --unix-socket ${where} http://${host}/`);
+    else if (kind === 'h2c') console.log(`  try: curl --http2-prior-knowledge -H 'Host: ${host}' http://${where}/`);
   }
 }
 
@@ -162,52 +265,4 @@ async function firstHost(configFile: string): Promise<string> {
   const name = [...staticResources.listeners.keys()][0];
   if (name === undefined) return '<service>';
   return name.endsWith(':80') ? name.slice(0, -3) : name;
-}
-
-/** Resolves at the first SIGTERM or SIGINT; a second one while draining exits at once (code 1). */
-function waitForSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    const first = (signal: NodeJS.Signals): void => {
-      process.off('SIGTERM', first).off('SIGINT', first);
-      process.once('SIGTERM', again).once('SIGINT', again);
-      console.log(`sidelet draining (${signal})`);
-      resolve();
-    };
-    const again = (signal: NodeJS.Signals): void => {
-      console.error(`sidelet: ${signal} again, exiting without draining`);
-      process.exit(1);
-    };
-    process.on('SIGTERM', first).on('SIGINT', first);
-  });
-}
-
-/**
- * Stops accepting (idle keep-alive connections close, answers from now on close theirs), lets
- * the calls in flight finish until the deadline, aborts the rest (their clients get a 503 LR or
- * a reset), closes the mesh, and waits for the connections to end: their last answers are
- * flushed, and after a short grace the ones still open are cut.
- */
-async function drain(mesh: Mesh, servers: readonly Listening[], deadlineMs: number): Promise<void> {
-  const closed = Promise.all(servers.map(({ server }) => new Promise((resolve) => server.close(resolve))));
-  const dispatcher = mesh.dispatcher();
-  const started = Date.now();
-  if ((await within(dispatcher.close(), deadlineMs)) === 'expired') {
-    await dispatcher.destroy(new MeshError('SIDELET_OVERLOADED', `the sidecar is shutting down; the call did not finish within ${deadlineMs} ms`));
-  }
-  await mesh.close({ deadlineMs: Math.max(0, deadlineMs - (Date.now() - started)) });
-  if ((await within(closed, CONNECTION_GRACE_MS)) === 'expired') for (const { server } of servers) server.closeAllConnections();
-  await closed;
-}
-
-/** Clients get this long to read their last answers and close after a drain. */
-const CONNECTION_GRACE_MS = 1000;
-
-async function within(work: Promise<unknown>, ms: number): Promise<'done' | 'expired'> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<'expired'>((resolve) => {
-    timer = setTimeout(() => resolve('expired'), ms);
-  });
-  const outcome = await Promise.race([work.then(() => 'done' as const), expired]);
-  clearTimeout(timer);
-  return outcome;
 }

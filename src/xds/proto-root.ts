@@ -24,6 +24,7 @@ export const PROTO_FILES: readonly string[] = [
   'envoy/extensions/filters/http/local_ratelimit/v3/local_rate_limit.proto',
   'envoy/extensions/filters/http/router/v3/router.proto',
   'envoy/extensions/upstreams/http/v3/http_protocol_options.proto',
+  'envoy/extensions/transport_sockets/tls/v3/tls.proto',
   'xds/type/v3/typed_struct.proto',
 ];
 

@@ -1,6 +1,7 @@
 // mesh.dispatcher() against real node:http upstreams on 127.0.0.1: undici.request and global
 // fetch through it, streamed request and response bodies with backpressure, aborts reaching the
-// upstream, typed failures, and the dispatcher's own close/destroy.
+// upstream, typed failures, and the dispatcher's own close/destroy. Then the dispatcher alone over
+// a stand-in mesh call: both ways an answer's body is read, and a call started within dispatch().
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -10,8 +11,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { type Dispatcher, errors, getGlobalDispatcher, request, setGlobalDispatcher, fetch as undiciFetch } from 'undici';
 import { createMesh } from '../../src/api/mesh.ts';
-import { MeshDispatcher } from '../../src/api/mesh-dispatcher.ts';
+import { type MeshCall, MeshDispatcher } from '../../src/api/mesh-dispatcher.ts';
+import { loadBootstrap } from '../../src/config/load-bootstrap.ts';
+import type { MeshRequest, PipelineResult } from '../../src/core/call/request-pipeline.ts';
 import { MeshError } from '../../src/core/errors.ts';
+import type { Endpoint } from '../../src/core/model/endpoint.ts';
+import { HttpResponseBody } from '../../src/protocols/http/response-body.ts';
 import { localCluster, meshBootstrap } from '../helpers/bootstrap-builders.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -67,7 +72,7 @@ test('mesh.dispatcher() over real upstreams', async (t) => {
   // The /stream upstream's behaviour is set by each subtest.
   let streamHandler: Handler = (_req, res) => res.end();
   const s = await upstream('stream', (req, res) => streamHandler(req, res));
-  const mesh = await createMesh({ bootstrap: bootstrap([a.port, b.port], s.port) });
+  const mesh = await createMesh({ mode: 'inline', bootstrap: bootstrap([a.port, b.port], s.port) });
   const dispatcher = mesh.dispatcher();
   const previous = getGlobalDispatcher();
   t.after(async () => {
@@ -251,7 +256,7 @@ test('mesh.dispatcher() over real upstreams', async (t) => {
   });
 
   await t.test('close() refuses new calls, destroy() aborts the running ones; the mesh stays open', async () => {
-    const other = await createMesh({ bootstrap: bootstrap([a.port, b.port], s.port) });
+    const other = await createMesh({ mode: 'inline', bootstrap: bootstrap([a.port, b.port], s.port) });
     t.after(() => other.close());
     const own = other.dispatcher();
     const closed: Promise<unknown>[] = [];
@@ -270,5 +275,153 @@ test('mesh.dispatcher() over real upstreams', async (t) => {
     await assert.rejects(own.request({ origin: 'http://reviews', path: '/', method: 'GET' }), errors.ClientDestroyedError);
     const res = await other.fetch('http://reviews/after');
     assert.equal(await res.text(), 'GET /after user=- cookie=- body=');
+  });
+});
+
+/** An upstream answer with `body`, as the pipeline resolves a call. */
+function answer(body: unknown, status = 200): PipelineResult {
+  const endpoint = { id: '127.0.0.1:1' } as Endpoint;
+  return { kind: 'upstream', cluster: 'svc', call: { response: { status, headers: new Map([['content-type', 'text/plain'], ['connection', 'keep-alive']]), body }, endpoint, attempts: 1, winner: 'initial', elapsedMs: 0 } };
+}
+
+interface Seen {
+  status?: number;
+  headers?: Record<string, unknown>;
+  chunks: string[];
+  trailers?: Record<string, unknown>;
+  error?: Error;
+}
+
+/** Dispatches through `dispatcher` with a v7 handler that records everything; `onChunk` may pause. */
+function collect(dispatcher: Dispatcher, opts: Dispatcher.DispatchOptions, onChunk?: (c: Dispatcher.DispatchController, seen: Seen) => void): { seen: Seen; done: Promise<Seen> } {
+  const seen: Seen = { chunks: [] };
+  const done = new Promise<Seen>((resolve) => {
+    dispatcher.dispatch(opts, {
+      onResponseStart: (_c, status, headers) => Object.assign(seen, { status, headers }),
+      onResponseData: (c, chunk) => {
+        seen.chunks.push(chunk.toString());
+        onChunk?.(c, seen);
+      },
+      onResponseEnd: (_c, trailers) => resolve(Object.assign(seen, { trailers })),
+      onResponseError: (_c, error) => resolve(Object.assign(seen, { error })),
+    });
+  });
+  return { seen, done };
+}
+
+test('the dispatcher over a stand-in mesh call', async (t) => {
+  const { bootstrap } = await loadBootstrap(meshBootstrap('svc:80', ['svc'], [{ match: { prefix: '/' }, route: { cluster: 'svc' } }], [localCluster('svc', [1])]));
+  const requests: MeshRequest[] = [];
+  let reply: (request: MeshRequest) => Promise<PipelineResult> = () => Promise.reject(new Error('no reply set'));
+  const call: MeshCall = (request) => {
+    requests.push(request);
+    return reply(request);
+  };
+  const dispatcher = new MeshDispatcher({ bootstrap, call });
+  t.after(() => dispatcher.close());
+
+  await t.test('a call whose body is in memory starts within dispatch(), with the request the mesh routes by', async () => {
+    reply = () => Promise.resolve(answer(undefined, 204));
+    const { done } = collect(dispatcher, { origin: 'http://svc', path: '/p?a=1', method: 'POST', body: 'payload', query: { b: 2 } });
+    assert.equal(requests.length, 1, 'the mesh call started before dispatch() returned');
+    const request = requests[0]!;
+    assert.deepEqual(
+      { listenerName: request.listenerName, authority: request.authority, path: request.path, method: request.method, replayable: request.bodyReplayable },
+      { listenerName: 'svc:80', authority: 'svc', path: '/p?a=1&b=2', method: 'POST', replayable: true },
+    );
+    const seen = await done;
+    assert.equal(seen.status, 204);
+    assert.equal(seen.headers?.connection, undefined, 'hop-by-hop headers stay with the transport');
+    assert.deepEqual(seen.chunks, []);
+    assert.deepEqual(seen.trailers, {});
+  });
+
+  await t.test('an HttpResponseBody is read directly: chunks from before the answer, a pause that holds the rest, the trailers', async () => {
+    const resumes: number[] = [];
+    const body = new HttpResponseBody({ resume: () => resumes.push(1), abort: () => {} });
+    body.push(Buffer.from('one'));
+    reply = () => Promise.resolve(answer(body));
+    let controller: Dispatcher.DispatchController | undefined;
+    const { seen, done } = collect(dispatcher, { origin: 'http://svc', path: '/', method: 'GET' }, (c, s) => {
+      if (s.chunks.length === 1) {
+        controller = c;
+        c.pause();
+      }
+    });
+    await until(() => controller !== undefined);
+    body.push(Buffer.from('two'));
+    body.trailers = new Map([['grpc-status', '0']]);
+    body.push(null);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(seen.chunks, ['one'], 'nothing reaches a paused handler');
+    assert.equal(seen.trailers, undefined);
+    controller!.resume();
+    const ended = await done;
+    assert.deepEqual(ended.chunks, ['one', 'two']);
+    assert.deepEqual(ended.trailers, { 'grpc-status': '0' });
+    assert.equal(body.listenerCount('data'), 0, 'read without stream events');
+  });
+
+  await t.test('any other Readable with trailers (worker mode\'s kind of body) is streamed, paused with the handler', async () => {
+    async function* parts() {
+      yield Buffer.from('a');
+      yield Buffer.from('b');
+      yield Buffer.from('c');
+    }
+    const body = Object.assign(Readable.from(parts(), { objectMode: false }), { trailers: new Map([['x-trailer', 'yes']]) });
+    reply = () => Promise.resolve(answer(body));
+    let controller: Dispatcher.DispatchController | undefined;
+    const { seen, done } = collect(dispatcher, { origin: 'http://svc', path: '/', method: 'GET' }, (c, s) => {
+      if (s.chunks.length === 1) {
+        controller = c;
+        c.pause();
+      }
+    });
+    await until(() => controller !== undefined);
+    await sleep(20);
+    assert.deepEqual(seen.chunks, ['a'], 'nothing reaches a paused handler');
+    controller!.resume();
+    const ended = await done;
+    assert.deepEqual(ended.chunks, ['a', 'b', 'c']);
+    assert.deepEqual(ended.trailers, { 'x-trailer': 'yes' });
+  });
+
+  await t.test('a body that fails mid-way ends the dispatch with its error, for both kinds of body', async () => {
+    const direct = new HttpResponseBody({ resume: () => {}, abort: () => {} });
+    direct.push(Buffer.from('partial'));
+    reply = () => Promise.resolve(answer(direct));
+    const first = collect(dispatcher, { origin: 'http://svc', path: '/', method: 'GET' });
+    await until(() => first.seen.chunks.length === 1);
+    direct.destroy(new Error('upstream reset'));
+    assert.equal((await first.done).error?.message, 'upstream reset');
+
+    const streamed = new Readable({ read() {} });
+    streamed.push('partial');
+    reply = () => Promise.resolve(answer(streamed));
+    const second = collect(dispatcher, { origin: 'http://svc', path: '/', method: 'GET' });
+    await until(() => second.seen.chunks.length === 1);
+    streamed.destroy(new Error('port closed'));
+    assert.equal((await second.done).error?.message, 'port closed');
+  });
+
+  await t.test('a handler that throws in onResponseData aborts with its error and drops the body (the upstream request)', async () => {
+    const aborts: Error[] = [];
+    const body = new HttpResponseBody({ resume: () => {}, abort: (reason) => aborts.push(reason) });
+    body.push(Buffer.from('x'));
+    reply = () => Promise.resolve(answer(body));
+    const error = await new Promise<Error>((resolve) => {
+      dispatcher.dispatch(
+        { origin: 'http://svc', path: '/', method: 'GET' },
+        {
+          onResponseData: () => {
+            throw new Error('handler bug');
+          },
+          onResponseEnd: () => resolve(new Error('ended')),
+          onResponseError: (_c, e) => resolve(e),
+        },
+      );
+    });
+    assert.equal(error.message, 'handler bug');
+    assert.equal(aborts.length, 1, 'the upstream request was aborted');
   });
 });

@@ -14,6 +14,7 @@ import { nextBackoff } from '../policy/retry-backoff.ts';
 import { decideRetry } from '../policy/retry-decision.ts';
 import { retryExclusions } from '../policy/retry-hosts.ts';
 import { attemptDeadline, backoffFits, requestDeadline } from '../policy/timeout-deadline.ts';
+import { IdleTimer } from '../policy/timeout-idle.ts';
 import type { EffectiveTimeouts } from '../policy/timeout-resolve.ts';
 import type { ClusterRuntime, Release } from './cluster-runtime.ts';
 import type { MeshStats } from './mesh-stats.ts';
@@ -70,9 +71,15 @@ interface Attempt {
   readonly retrySlot: Release | undefined;
   control: AttemptControl | undefined;
   perTryTimer: TimerHandle | undefined;
+  /** per_try_idle_timeout until the head; once the attempt wins, the idle timeout of its streaming body. */
+  idle: IdleTimer | undefined;
   /** Its per-try timeout fired and a hedge was started: it keeps running but is never retried. */
   hedged: boolean;
   done: boolean;
+  /** The transport reported the end of its response body. */
+  streamEnded: boolean;
+  /** Once it won with a body still arriving: stops the call's signal from cancelling that body. */
+  unwatchAbort: (() => void) | undefined;
 }
 
 interface Fallback {
@@ -116,6 +123,8 @@ class AttemptLoop {
   /** The last answer that ended an attempt without winning, returned if nothing better comes. */
   #fallback: Fallback | undefined;
   #primary: Attempt | undefined;
+  /** The route's idle_timeout (Envoy's stream idle timeout) until the call settles; progress of any attempt resets it. */
+  #idle: IdleTimer | undefined;
   readonly #onAbort = (): void => this.#fail(this.#plan.signal?.reason);
 
   constructor(plan: CallPlan, deps: CallDeps, resolve: (r: CallResult) => void, reject: (e: unknown) => void) {
@@ -134,6 +143,11 @@ class AttemptLoop {
     if (this.#deadline !== undefined) {
       const ms = this.#deadline - this.#deps.clock.now();
       this.#timers.push(this.#deps.clock.schedule(ms, () => this.#onRouteTimeout()));
+    }
+    const idleMs = this.#plan.timeouts.idleMs;
+    // A route deadline no later than the idle timeout ends the call first: no idle timer until the head then.
+    if (idleMs !== undefined && (this.#deadline === undefined || this.#startedAt + idleMs < this.#deadline)) {
+      this.#idle = new IdleTimer(this.#deps.clock, idleMs, () => this.#onIdleTimeout());
     }
     const count = this.#plan.hedge !== undefined && this.#plan.bodyReplayable ? initialRequestCount(this.#plan.hedge, this.#deps.random) : 1;
     for (let i = 0; i < count && !this.#settled; i++) this.#launch('initial');
@@ -155,7 +169,7 @@ class AttemptLoop {
       if (release.code === 'SIDELET_UPSTREAM_OVERFLOW') this.#deps.stats?.overflow(cluster.name, 'requests');
       return this.#noAttempt(release);
     }
-    const attempt: Attempt = { kind, endpoint, startedAt: clock.now(), release, retrySlot, control: undefined, perTryTimer: undefined, hedged: false, done: false };
+    const attempt: Attempt = { kind, endpoint, startedAt: clock.now(), release, retrySlot, control: undefined, perTryTimer: undefined, idle: undefined, hedged: false, done: false, streamEnded: false, unwatchAbort: undefined };
     this.#primary ??= attempt;
     this.#tried.add(endpoint.id);
     this.#inFlight.add(attempt);
@@ -163,12 +177,23 @@ class AttemptLoop {
     this.#deps.stats?.attemptStarted(cluster.name, kind);
     const perTry = attemptDeadline(this.#plan.timeouts, this.#deadline, attempt.startedAt);
     if (perTry !== undefined && perTry !== this.#deadline) attempt.perTryTimer = clock.schedule(perTry - attempt.startedAt, () => this.#onPerTryTimeout(attempt));
+    const perTryIdleMs = this.#plan.timeouts.perTryIdleMs;
+    if (perTryIdleMs !== undefined) attempt.idle = new IdleTimer(clock, perTryIdleMs, () => this.#onPerTryIdleTimeout(attempt));
     attempt.control = transport.send(
       { cluster: cluster.name, endpoint, method: this.#plan.method, path: this.#plan.path, authority: this.#plan.authority, headers: this.#plan.headers, attempt: this.#started },
       {
         onResponse: (response) =>
           this.#onOutcome(attempt, { kind: 'response', status: response.status, headers: (name) => response.headers.get(name), grpcStatus: response.grpcStatus }, response),
         onFailure: (failure, detail) => this.#onOutcome(attempt, { kind: 'failure', failure }, undefined, detail),
+        onProgress: () => {
+          attempt.idle?.touch();
+          this.#idle?.touch();
+        },
+        onStreamEnd: () => {
+          attempt.streamEnded = true;
+          attempt.idle?.stop();
+          attempt.unwatchAbort?.();
+        },
       },
     );
   }
@@ -194,6 +219,11 @@ class AttemptLoop {
     this.#fail(new MeshError('SIDELET_TIMEOUT', `route timeout of ${this.#plan.timeouts.totalMs} ms reached`));
   }
 
+  #onIdleTimeout(): void {
+    if (this.#settled) return;
+    this.#fail(new MeshError('SIDELET_TIMEOUT', `idle timeout of ${this.#plan.timeouts.idleMs} ms reached: no bytes moved before the response head`));
+  }
+
   #onBackupDue(): void {
     if (this.#settled || this.#primary === undefined || this.#primary.done) return;
     if (this.#plan.backups?.tryStartBackup()) this.#launch('backup');
@@ -203,8 +233,21 @@ class AttemptLoop {
     if (this.#settled || attempt.done) return;
     attempt.perTryTimer = undefined;
     this.#deps.stats?.timeout(this.#deps.cluster.name, 'per-try');
+    this.#onAttemptTimeout(attempt, `per-try timeout of ${this.#plan.timeouts.perTryMs} ms`);
+  }
+
+  /** Envoy treats a per-try idle timeout as a per-try timeout: hedge, retry or fail alike. */
+  #onPerTryIdleTimeout(attempt: Attempt): void {
+    if (this.#settled || attempt.done) return;
+    attempt.idle = undefined;
+    this.#onAttemptTimeout(attempt, `per-try idle timeout of ${this.#plan.timeouts.perTryIdleMs} ms`);
+  }
+
+  #onAttemptTimeout(attempt: Attempt, what: string): void {
     const action = perTryTimeoutAction(this.#plan.hedge, this.#plan.retry);
     if (action === 'hedge') {
+      // Hedged once: its other per-try timer (timeout or idle) firing later changes nothing.
+      if (attempt.hedged) return;
       attempt.hedged = true;
       const slot = this.#retrySlot();
       if (slot !== undefined) {
@@ -214,8 +257,8 @@ class AttemptLoop {
       return;
     }
     this.#end(attempt, true);
-    if (action === 'fail') return this.#fail(new MeshError('SIDELET_TIMEOUT', `per-try timeout of ${this.#plan.timeouts.perTryMs} ms reached on ${attempt.endpoint.id}`));
-    this.#onOutcome(attempt, { kind: 'failure', failure: 'timeout' }, undefined, `per-try timeout of ${this.#plan.timeouts.perTryMs} ms`, true);
+    if (action === 'fail') return this.#fail(new MeshError('SIDELET_TIMEOUT', `${what} reached on ${attempt.endpoint.id}`));
+    this.#onOutcome(attempt, { kind: 'failure', failure: 'timeout' }, undefined, what, true);
   }
 
   /** A slot for one more retry or hedge, if num_retries and the cluster's budget allow it. */
@@ -232,6 +275,7 @@ class AttemptLoop {
 
   #onOutcome(attempt: Attempt, outcome: AttemptOutcome, response: UpstreamResponse | undefined, detail = '', alreadyEnded = false): void {
     if (this.#settled || (attempt.done && !alreadyEnded)) return;
+    if (outcome.kind === 'response') this.#idle?.touch();
     if (!alreadyEnded) this.#end(attempt, false);
     const latency = this.#deps.clock.now() - attempt.startedAt;
     this.#deps.cluster.reportOutcome(attempt.endpoint, outcome, latency);
@@ -291,7 +335,46 @@ class AttemptLoop {
     }
     if (this.#fallback?.response !== undefined && this.#fallback.attempt !== attempt) this.#fallback.attempt.control?.cancel();
     this.#settle();
+    this.#watchBody(attempt, response);
     this.#resolve({ response, endpoint: attempt.endpoint, attempts: this.#started, winner: attempt.kind, elapsedMs: this.#deps.clock.now() - this.#startedAt });
+  }
+
+  /**
+   * The idle timeouts outlive the head on a streaming body (Envoy resets a stream whose response
+   * stalls): both are reset by the same bytes now, so the shorter one applies. When it fires,
+   * the body fails with SIDELET_TIMEOUT.
+   */
+  #watchBody(attempt: Attempt, response: UpstreamResponse): void {
+    if (response.streaming !== true || attempt.streamEnded) return;
+    this.#watchAbort(attempt);
+    const { idleMs, perTryIdleMs } = this.#plan.timeouts;
+    const ms = Math.min(idleMs ?? Number.POSITIVE_INFINITY, perTryIdleMs ?? Number.POSITIVE_INFINITY);
+    if (ms === Number.POSITIVE_INFINITY) return;
+    const which = ms === perTryIdleMs ? 'per-try idle' : 'idle';
+    attempt.idle = new IdleTimer(this.#deps.clock, ms, () => {
+      attempt.idle = undefined;
+      attempt.unwatchAbort?.();
+      attempt.control?.cancel(new MeshError('SIDELET_TIMEOUT', `${which} timeout of ${ms} ms reached while receiving the response body from ${attempt.endpoint.id}`));
+    });
+  }
+
+  /**
+   * The call's signal still governs the body once the head is in, as in WHATWG fetch: an abort
+   * cancels the upstream exchange and fails the body with the signal's reason.
+   */
+  #watchAbort(attempt: Attempt): void {
+    const signal = this.#plan.signal;
+    if (signal === undefined) return;
+    const onAbort = (): void => {
+      attempt.unwatchAbort = undefined;
+      attempt.idle?.stop();
+      attempt.control?.cancel(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    attempt.unwatchAbort = () => {
+      attempt.unwatchAbort = undefined;
+      signal.removeEventListener('abort', onAbort);
+    };
   }
 
   #fail(error: unknown): void {
@@ -303,6 +386,7 @@ class AttemptLoop {
   /** Ends the call: cancels every attempt still running (recording a lost primary's elapsed time) and every timer. */
   #settle(): void {
     this.#settled = true;
+    this.#idle?.stop();
     this.#plan.signal?.removeEventListener('abort', this.#onAbort);
     for (const timer of this.#timers) timer.cancel();
     this.#timers = [];
@@ -316,6 +400,7 @@ class AttemptLoop {
     if (attempt.done) return;
     attempt.done = true;
     attempt.perTryTimer?.cancel();
+    attempt.idle?.stop();
     this.#inFlight.delete(attempt);
     attempt.release();
     attempt.retrySlot?.();

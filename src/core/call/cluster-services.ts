@@ -4,9 +4,10 @@
 import type { Clock } from '../clock.ts';
 import type { MeshError } from '../errors.ts';
 import { createClusterLoadBalancer } from '../lb/cluster-load-balancer.ts';
+import type { HealthySince } from '../lb/healthy-since.ts';
 import type { LoadBalancer, PickRequest } from '../lb/load-balancer.ts';
 import type { Cluster } from '../model/cluster.ts';
-import { type ClusterLoadAssignment, type Endpoint, localityKey } from '../model/endpoint.ts';
+import { type ClusterLoadAssignment, type Endpoint, isHealthy, localityKey } from '../model/endpoint.ts';
 import type { RoutingPriority } from '../model/policy-circuit-breakers.ts';
 import { ClusterResources } from '../policy/circuit-breaker-resources.ts';
 import { type OutlierDetector, type OutlierOutcome } from '../policy/outlier-detector.ts';
@@ -23,10 +24,14 @@ export interface ClusterServicesOptions {
   readonly countersOffset?: number;
   /** The cluster's outlier detector, owned by whoever owns the cluster's state. */
   readonly outlier?: OutlierDetector;
+  /** Hosts ejected by an outlier detector another thread owns (worker mode's control thread). */
+  readonly ejected?: () => ReadonlySet<string> | undefined;
   /** Hosts failing active health checks (the checker lives longer than a snapshot). */
   readonly activeHealthFailures?: () => ReadonlySet<string> | undefined;
-  /** When each host was first seen, for slow start. */
+  /** When each host was first seen, for slow start; `healthySince` takes precedence. */
   readonly hostAddedAt?: (host: Endpoint) => number | undefined;
+  /** When each host last became healthy, for slow start: updated each time the balancer is built. */
+  readonly healthySince?: HealthySince;
   /** Latency and outcome of every attempt, for stats. */
   readonly onOutcome?: (endpoint: Endpoint, outcome: AttemptOutcome, latencyMs: number) => void;
 }
@@ -103,7 +108,7 @@ export class ClusterServices implements ClusterRuntime {
   hosts(): HostStatus[] {
     const failing = this.#options.activeHealthFailures?.();
     return describeHosts(this.#assignment, (e) => ({
-      outlierEjected: this.#options.outlier?.isEjected(e.id) === true,
+      outlierEjected: this.#options.outlier?.isEjected(e.id) === true || this.#options.ejected?.()?.has(e.id) === true,
       activeHealthFailed: failing?.has(e.id) === true,
       activeRequests: this.#active.get(e.id) ?? 0,
     }));
@@ -112,9 +117,12 @@ export class ClusterServices implements ClusterRuntime {
   #buildBalancer(): LoadBalancer {
     const detector = this.#options.outlier;
     const failing = this.#options.activeHealthFailures?.();
-    const down = (id: string) => detector?.isEjected(id) === true || failing?.has(id) === true;
+    const ejected = this.#options.ejected?.();
+    const down = (id: string) => detector?.isEjected(id) === true || ejected?.has(id) === true || failing?.has(id) === true;
+    const since = this.#options.healthySince;
+    since?.update(this.name, this.#assignment.localities.flatMap((l) => l.endpoints.map((e) => [e.id, isHealthy(e) && failing?.has(e.id) !== true] as const)));
     const assignment: ClusterLoadAssignment =
-      detector === undefined && !failing?.size
+      detector === undefined && !failing?.size && !ejected?.size
         ? this.#assignment
         : {
             ...this.#assignment,
@@ -127,7 +135,7 @@ export class ClusterServices implements ClusterRuntime {
       random: this.#options.random,
       now: () => this.#options.clock.now(),
       activeRequests: (host) => this.#active.get(host.id) ?? 0,
-      hostAddedAt: (host) => this.#options.hostAddedAt?.(host),
+      hostAddedAt: (host) => (since === undefined ? this.#options.hostAddedAt?.(host) : since.get(this.name, host.id)),
     });
   }
 }
@@ -140,7 +148,12 @@ export function describeHosts(assignment: ClusterLoadAssignment, state: (e: Endp
 }
 
 /** Outlier detection counts HTTP statuses and local-origin failures; a local overflow is not the host's fault. */
-export function outlierOutcome(outcome: AttemptOutcome): OutlierOutcome | undefined {
+/** What outlier detection reads of an attempt's outcome (plain data: it may cross threads). */
+export type OutlierInput =
+  | { readonly kind: 'response'; readonly status: number; readonly grpcStatus?: number }
+  | { readonly kind: 'failure'; readonly failure: Extract<AttemptOutcome, { kind: 'failure' }>['failure'] };
+
+export function outlierOutcome(outcome: OutlierInput): OutlierOutcome | undefined {
   if (outcome.kind === 'response') return outcome.grpcStatus !== undefined && outcome.status === 200 ? grpcAsHttp(outcome.grpcStatus) : outcome.status;
   if (outcome.failure === 'overflow') return undefined;
   return outcome.failure === 'connect-failure' ? 'connect-failure' : outcome.failure === 'timeout' ? 'timeout' : 'reset';

@@ -19,6 +19,7 @@ import { filterConfigOf, hedgePolicyOf, providerTimeouts, retryPolicyOf } from '
 import { effectiveBackup, effectivePriority, effectiveRateLimit, effectiveRetry, type OverrideLayers, timeoutLayers } from './overrides.ts';
 import type { MeshStats } from './mesh-stats.ts';
 import type { PipelineState } from './pipeline-state.ts';
+import { boundByCallerTimeout, isIdempotentRoute, type RpcCall, unsentOnlyRetry } from './rpc-call.ts';
 import type { AttemptControl, Transport } from './transport.ts';
 
 export interface MeshRequest {
@@ -35,6 +36,8 @@ export interface MeshRequest {
   readonly signal?: AbortSignal;
   /** Per-call overrides, the top of the precedence. */
   readonly overrides?: PolicyOverrides;
+  /** Set for an x-protocol RPC call, whose body is its request frame. */
+  readonly rpc?: RpcCall;
 }
 
 export interface PipelineDeps {
@@ -98,7 +101,9 @@ export async function handleRequest(request: MeshRequest, deps: PipelineDeps): P
     }
   }
 
-  await admitRateLimit(request, decision.route, virtualHost, listener, layers, deps, decision.headers, clusterName);
+  // No limit in force (the usual case): no promise, so the attempt loop starts in this turn.
+  const admission = admitRateLimit(request, decision.route, virtualHost, listener, layers, deps, decision.headers, clusterName);
+  if (admission !== undefined) await admission;
 
   const breakers = deps.state.breakers(clusterName);
   const permit: ErrorRatePermit | MeshError | undefined = breakers?.tryAcquire(`${request.method} ${request.path.split('?')[0]}`);
@@ -113,9 +118,13 @@ export async function handleRequest(request: MeshRequest, deps: PipelineDeps): P
     throw new MeshError('SIDELET_NO_HEALTHY_UPSTREAM', `cluster "${clusterName}" is not known (or has no endpoints yet)`);
   }
 
-  const retry = effectiveRetry(retryPolicyOf(action, virtualHost), layers);
-  const hedge = hedgePolicyOf(action, virtualHost);
-  const backupConfig = effectiveBackup(filterConfigOf('backupRequest', decision.route, virtualHost, listener), layers);
+  // An RPC call is sent once unless its route marks its methods idempotent: no hedge, no backup,
+  // and a retry only when the frame never left (docs/xprotocol-relay.md).
+  const once = request.rpc !== undefined && !isIdempotentRoute(decision.route);
+  const anyRetry = effectiveRetry(retryPolicyOf(action, virtualHost), layers);
+  const retry = once ? unsentOnlyRetry(anyRetry) : anyRetry;
+  const hedge = once ? undefined : hedgePolicyOf(action, virtualHost);
+  const backupConfig = once ? undefined : effectiveBackup(filterConfigOf('backupRequest', decision.route, virtualHost, listener), layers);
   const lookup = (name: string) => decision.headers.get(name) ?? (name === ':method' ? request.method : name === ':path' ? decision.path : name === ':authority' ? decision.authority : undefined);
 
   mirror(request, decision, deps);
@@ -129,7 +138,10 @@ export async function handleRequest(request: MeshRequest, deps: PipelineDeps): P
         retry,
         hedge,
         backups: backupConfig === undefined || backupConfig.mode === 'off' ? undefined : deps.state.backups(decision.route, backupConfig),
-        timeouts: resolveTimeouts(timeoutLayers(providerTimeouts(action, retry), layers, action.maxStreamDuration), request.headers.get('content-type')?.startsWith('application/grpc') ? request.headers.get('grpc-timeout') : undefined),
+        timeouts: boundByCallerTimeout(
+          resolveTimeouts(timeoutLayers(providerTimeouts(action, retry), layers, action.maxStreamDuration), request.headers.get('content-type')?.startsWith('application/grpc') ? request.headers.get('grpc-timeout') : undefined),
+          request.rpc?.timeoutMs,
+        ),
         bodyReplayable: request.bodyReplayable,
         requestRetriable: requestAllowsRetry(retry, lookup),
         metadataMatch: decision.metadataMatch,
@@ -147,7 +159,8 @@ export async function handleRequest(request: MeshRequest, deps: PipelineDeps): P
   }
 }
 
-async function admitRateLimit(
+/** Undefined when the call is admitted at once (no limit, off, or shadow mode); else the wait for a token. */
+function admitRateLimit(
   request: MeshRequest,
   routeEntry: Route,
   virtualHost: VirtualHost,
@@ -156,26 +169,24 @@ async function admitRateLimit(
   deps: PipelineDeps,
   headers: ReadonlyMap<string, string>,
   clusterName: string,
-): Promise<void> {
+): Promise<void> | undefined {
   const provider = filterConfigOf('rateLimit', routeEntry, virtualHost, listener);
   const config = effectiveRateLimit(provider === 'disabled' ? undefined : provider, layers);
-  if (config === undefined) return;
+  if (config === undefined) return undefined;
   const mode = rateLimitMode(config, deps.random);
-  if (mode === 'off') return;
+  if (mode === 'off') return undefined;
   const limiter = deps.state.rateLimiter(routeEntry, config);
   const caller = callerOf(config, headers);
   if (mode === 'shadow') {
     limiter.tryTake(caller);
-    return;
+    return undefined;
   }
   const priority = effectivePriority(headerPriority(config, headers), layers);
-  try {
-    await limiter.acquire({ caller, priority, signal: request.signal });
-  } catch (error) {
+  return limiter.acquire({ caller, priority, signal: request.signal }).catch((error: unknown) => {
     // Refused, timed out queueing or shed from the queue; an abort by the caller is not counted.
     if (error instanceof MeshError) deps.stats?.rateLimited(clusterName, limiter.priorityFor(caller, priority));
     throw error;
-  }
+  });
 }
 
 /** Envoy's request mirroring: fire and forget to each chosen cluster with the `-shadow` host; never affects the primary. */

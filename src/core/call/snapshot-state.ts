@@ -7,6 +7,7 @@ import type { DynamicBackupConfig, StaticBackupConfig } from '../model/policy-he
 import type { RateLimitConfig } from '../model/policy-rate-limit.ts';
 import type { Route } from '../model/route.ts';
 import type { Snapshot } from '../model/snapshot.ts';
+import { HealthySince } from '../lb/healthy-since.ts';
 import { BucketRotation } from '../policy/error-rate-breaker-rotation.ts';
 import { ClusterErrorRateBreakers } from '../policy/error-rate-breakers.ts';
 import { ActiveFaults } from '../policy/fault-active.ts';
@@ -41,17 +42,28 @@ export class SnapshotState implements PipelineState {
 
   readonly #activeHealth: ((cluster: string) => ReadonlySet<string> | undefined) | undefined;
   readonly #stats: MeshStats | undefined;
+  readonly #healthySince: HealthySince;
 
   /**
    * `activeHealth`: the hosts of a cluster that fail active health checks, from checkers that outlive snapshots.
    * `stats`: an optional sink told of outlier ejections.
+   * `healthySince`: when hosts became healthy (slow start); pass the runtime's own, kept across
+   * snapshots, so a host added by a later snapshot warms up alone. Without it, every host's window starts with this state.
    */
-  constructor(snapshot: Snapshot, clock: Clock, random: () => number, activeHealth?: (cluster: string) => ReadonlySet<string> | undefined, stats?: MeshStats) {
+  constructor(
+    snapshot: Snapshot,
+    clock: Clock,
+    random: () => number,
+    activeHealth?: (cluster: string) => ReadonlySet<string> | undefined,
+    stats?: MeshStats,
+    healthySince: HealthySince = new HealthySince(clock),
+  ) {
     this.#snapshot = snapshot;
     this.#clock = clock;
     this.#random = random;
     this.#activeHealth = activeHealth;
     this.#stats = stats;
+    this.#healthySince = healthySince;
   }
 
   /** Every cluster with endpoints, and its hosts; reads state without building any. */
@@ -135,6 +147,7 @@ export class SnapshotState implements PipelineState {
       random: this.#random,
       outlier,
       activeHealthFailures: () => this.#activeHealth?.(name),
+      healthySince: this.#healthySince,
     });
     return built.services;
   }

@@ -23,20 +23,36 @@ export interface UpstreamResponse {
   readonly grpcStatus?: number;
   /** The protocol's body handle, handed to the caller untouched when this attempt wins. */
   readonly body?: unknown;
+  /**
+   * The body is still arriving, and the transport goes on reporting it: `onProgress` as bytes
+   * move, then `onStreamEnd`. The loop keeps idle timeouts on such a body; without the flag they
+   * end with the head.
+   */
+  readonly streaming?: boolean;
 }
 
 /**
- * Called at most once, never after `cancel()`, on the thread that called `send`. `onResponse`
- * means the response head arrived; the body is then the caller's to read.
+ * Called on the thread that called `send`, never after `cancel()`. `onResponse` or `onFailure`
+ * is called at most once: `onResponse` means the response head arrived; the body is then the
+ * caller's to read. The optional progress calls drive idle timeouts; a transport that makes them
+ * may call `onProgress` any number of times, before and after the head.
  */
 export interface AttemptHandler {
   onResponse(response: UpstreamResponse): void;
   onFailure(failure: LocalFailure, detail: string): void;
+  /** Bytes moved on the attempt's stream: request bytes written, a 1xx head, response body bytes received. */
+  onProgress?(): void;
+  /** After a `streaming` response: its body ended (complete, failed, or dropped by the reader); no progress follows. */
+  onStreamEnd?(): void;
 }
 
 export interface AttemptControl {
-  /** The attempt lost (another answered first), timed out, or the call was aborted: stop it and drop its body. */
-  cancel(): void;
+  /**
+   * The attempt lost (another answered first), timed out, or the call was aborted: stop it and
+   * drop its body. With a `reason` after the head (an idle timeout), the body fails with it
+   * instead of ending quietly.
+   */
+  cancel(reason?: Error): void;
 }
 
 export interface Transport {

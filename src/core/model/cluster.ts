@@ -1,6 +1,7 @@
-// Upstream clusters: discovery type, load-balancing policy and its settings, and the
-// governance settings the policy layer applies per cluster (breakers, outlier detection).
+// Upstream clusters: discovery type, load-balancing policy and its settings, the governance
+// settings the policy layer applies per cluster (breakers, outlier detection), and upstream TLS.
 import type { ClusterLoadAssignment } from './endpoint.ts';
+import type { StringMatcher } from './matcher.ts';
 import type { JsonObject, Metadata } from './metadata.ts';
 import type { CircuitBreakersConfig, ErrorRateBreakerConfig } from './policy-circuit-breakers.ts';
 import type { HealthCheckConfig } from './policy-health-check.ts';
@@ -52,6 +53,42 @@ export interface LbSubsetConfig {
   readonly subsetSelectors: readonly (readonly string[])[];
 }
 
+/** The SAN kinds of tls.v3.SubjectAltNameMatcher; `ANY` for the untyped match_subject_alt_names. */
+export type SanType = 'DNS' | 'URI' | 'EMAIL' | 'IP_ADDRESS' | 'ANY';
+
+export interface SubjectAltNameMatcher {
+  readonly sanType: SanType;
+  readonly matcher: StringMatcher;
+}
+
+/** Node's names of TlsParameters' protocol versions. */
+export type TlsVersion = 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
+
+/**
+ * The cluster's transport_socket `envoy.transport_sockets.tls` (tls.v3.UpstreamTlsContext), with
+ * every DataSource already read. Certificates and keys are PEM text.
+ */
+export interface UpstreamTlsConfig {
+  /** Server name to send (SNI); undefined: none, as in Envoy. */
+  readonly sni: string | undefined;
+  /** validation_context.trusted_ca; undefined: Node's default root store. */
+  readonly trustedCa: string | undefined;
+  /** False for trust_chain_verification ACCEPT_UNTRUSTED: the chain is not checked. */
+  readonly verifyChain: boolean;
+  /** The client certificate (common_tls_context.tls_certificates[0]), for mTLS. */
+  readonly clientCertificate: { readonly certificateChain: string; readonly privateKey: string; readonly password: string | undefined } | undefined;
+  /** ALPN protocols offered, as configured (may be empty). */
+  readonly alpnProtocols: readonly string[];
+  /**
+   * match_typed_subject_alt_names (or match_subject_alt_names): the certificate must carry a SAN
+   * one of them matches. Empty: the standard host name check against `sni`, else the endpoint's address.
+   */
+  readonly subjectAltNames: readonly SubjectAltNameMatcher[];
+  /** tls_params; undefined: Node's defaults (TLS 1.2 to 1.3). */
+  readonly minVersion: TlsVersion | undefined;
+  readonly maxVersion: TlsVersion | undefined;
+}
+
 export interface Cluster {
   readonly name: string;
   readonly type: DiscoveryType;
@@ -69,6 +106,8 @@ export interface Cluster {
   readonly loadAssignment: ClusterLoadAssignment | undefined;
   /** Upstream speaks HTTP/2 (http2_protocol_options or typed protocol options). */
   readonly http2: boolean;
+  /** transport_socket with UpstreamTlsContext: connections use TLS. Absent: plaintext. */
+  readonly tls?: UpstreamTlsConfig;
   /** circuit_breakers, Envoy's defaults when absent. */
   readonly circuitBreakers: CircuitBreakersConfig;
   /** outlier_detection; undefined turns ejection off, as in Envoy. */

@@ -38,8 +38,11 @@ export type TimeoutSource = 'call' | 'caller' | 'provider' | 'default';
 /** Effective values in ms; undefined means no such timeout; a total of 0 means already expired. */
 export interface EffectiveTimeouts {
   readonly totalMs: number | undefined;
-  /** Where totalMs came from; `grpc-timeout` and `max-stream-duration` when the stream limit is the tighter one. */
-  readonly totalSource: TimeoutSource | 'grpc-timeout' | 'max-stream-duration';
+  /**
+   * Where totalMs came from; `grpc-timeout` and `max-stream-duration` when the stream limit is the
+   * tighter one, `rpc-timeout` when an RPC frame's own timeout is (core/call/rpc-call.ts).
+   */
+  readonly totalSource: TimeoutSource | 'grpc-timeout' | 'max-stream-duration' | 'rpc-timeout';
   readonly perTryMs: number | undefined;
   readonly perTryIdleMs: number | undefined;
   readonly idleMs: number | undefined;

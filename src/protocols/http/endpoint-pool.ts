@@ -1,8 +1,12 @@
-// The connection pool to one endpoint: an undici Pool of HTTP/1.1 clients, or of h2c clients
-// (HTTP/2 with prior knowledge, RFC 9113 §3.3) when the cluster speaks HTTP/2, plus the count of
-// requests in flight on it, from which the transport tells a queued (pending) request.
-import { type Dispatcher, H2CClient, Pool } from 'undici';
+// The connection pool to one endpoint: an undici Pool of HTTP/1.1 clients, of h2c clients
+// (HTTP/2 with prior knowledge, RFC 9113 §3.3) when the cluster speaks HTTP/2, or of TLS clients
+// when the cluster has an UpstreamTlsContext; plus the count of requests in flight on it, from
+// which the transport tells a queued (pending) request.
+import { isDeepStrictEqual } from 'node:util';
+import { Client, type Dispatcher, H2CClient, Pool } from 'undici';
+import type { UpstreamTlsConfig } from '../../core/model/cluster.ts';
 import type { Endpoint } from '../../core/model/endpoint.ts';
+import { type TlsClient, tlsConnector } from './tls-connector.ts';
 
 /** How a cluster's pools are built; pools are rebuilt when these change. */
 export interface PoolSettings {
@@ -13,36 +17,52 @@ export interface PoolSettings {
   readonly connections: number;
   /** HTTP/2 streams the transport counts on per connection (undici's maxConcurrentStreams). */
   readonly streamsPerConnection: number;
+  /** The cluster's TLS config; undefined: plaintext. */
+  readonly tls: UpstreamTlsConfig | undefined;
 }
 
 export function samePoolSettings(a: PoolSettings, b: PoolSettings): boolean {
-  return a.http2 === b.http2 && a.connectTimeoutMs === b.connectTimeoutMs && a.connections === b.connections && a.streamsPerConnection === b.streamsPerConnection;
+  return (
+    a.http2 === b.http2 &&
+    a.connectTimeoutMs === b.connectTimeoutMs &&
+    a.connections === b.connections &&
+    a.streamsPerConnection === b.streamsPerConnection &&
+    isDeepStrictEqual(a.tls, b.tls)
+  );
 }
 
 /** Owned by the thread whose transport created it; only that transport calls it. */
 export class EndpointPool {
   readonly #pool: Pool;
+  /**
+   * undici would take each request's TLS server name from its Host header and reconnect when it
+   * changes; the connector sends the cluster's SNI whatever the Host, so one name per pool stops that.
+   */
+  readonly #servername: string | undefined;
   /** Requests this pool can run at once; more wait in undici's queue (Envoy: pending requests). */
   readonly capacity: number;
   /** Dispatched and not yet finished (answered in full, failed or aborted). */
   inFlight = 0;
 
-  constructor(endpoint: Endpoint, settings: PoolSettings) {
-    const origin = `http://${endpoint.address.includes(':') ? `[${endpoint.address}]` : endpoint.address}:${endpoint.port}`;
+  constructor(endpoint: Endpoint, settings: PoolSettings, tls: TlsClient | undefined) {
+    const host = endpoint.address.includes(':') ? `[${endpoint.address}]` : endpoint.address;
+    const origin = `${tls === undefined ? 'http' : 'https'}://${host}:${endpoint.port}`;
     // The attempt loop owns every timeout (per try, route, idle), so undici's own are off.
     const timeouts = { connectTimeout: settings.connectTimeoutMs, headersTimeout: 0, bodyTimeout: 0 };
     const streams = settings.streamsPerConnection;
-    this.#pool = settings.http2
-      ? new Pool(origin, {
-          connections: settings.connections,
-          factory: (url) => new H2CClient(url, { ...timeouts, maxConcurrentStreams: streams, pipelining: streams }),
-        })
-      : new Pool(origin, { ...timeouts, connections: settings.connections, pipelining: 1 });
-    this.capacity = settings.connections * (settings.http2 ? streams : 1);
+    const connections = settings.connections;
+    if (tls !== undefined) this.#pool = new Pool(origin, { connections, factory: (url) => tlsClientFor(url, settings, tls) });
+    else if (settings.http2) this.#pool = new Pool(origin, { connections, factory: (url) => new H2CClient(url, { ...timeouts, maxConcurrentStreams: streams, pipelining: streams }) });
+    else this.#pool = new Pool(origin, { ...timeouts, connections, pipelining: 1 });
+    this.#servername = tls === undefined ? undefined : (tls.servername ?? endpoint.address);
+    // A negotiated pool counts one request per connection: it cannot know the protocol before connecting.
+    const h2 = tls === undefined ? settings.http2 : tls.version === 'h2';
+    this.capacity = connections * (h2 ? streams : 1);
   }
 
   dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): void {
-    this.#pool.dispatch(options, handler);
+    const withName = this.#servername === undefined ? options : { ...options, servername: this.#servername };
+    this.#pool.dispatch(withName, handler);
   }
 
   /** Lets requests already dispatched finish, then closes the connections. */
@@ -54,4 +74,22 @@ export class EndpointPool {
   destroy(): Promise<void> {
     return this.#pool.destroy();
   }
+}
+
+/**
+ * One TLS connection's client. HTTP/2 connections carry `streamsPerConnection` requests at once,
+ * HTTP/1.1 connections one; a negotiated client learns which on each connect.
+ */
+function tlsClientFor(url: URL, settings: PoolSettings, tls: TlsClient): Client {
+  const streams = settings.streamsPerConnection;
+  let h2 = tls.version === 'h2';
+  const client = new Client(url, {
+    headersTimeout: 0,
+    bodyTimeout: 0,
+    maxConcurrentStreams: streams,
+    pipelining: h2 ? streams : 1,
+    connect: tlsConnector(tls, settings.connectTimeoutMs, (isH2) => (h2 = isH2)),
+  });
+  if (tls.version === 'negotiated') client.on('connect', () => (client.pipelining = h2 ? streams : 1));
+  return client;
 }

@@ -1,8 +1,10 @@
 // Sorts an undici request error into the core's LocalFailure kinds, the way Envoy's router tells
-// a connection failure (UF) from an upstream reset (UR) and an HTTP/2 REFUSED_STREAM. Pure.
+// a connection failure (UF, TLS handshake failures included) from an upstream reset (UR) and an
+// HTTP/2 REFUSED_STREAM. Pure.
 import type { LocalFailure } from '../../core/policy/retry-classifier.ts';
+import { TLS_HANDSHAKE_FAILED } from './tls-connector.ts';
 
-/** No connection was made: refused, unroutable, unresolvable, or the connect timeout fired (undici's ConnectTimeoutError). */
+/** No connection was made: refused, unroutable, unresolvable, the connect timeout fired (undici's ConnectTimeoutError), or the TLS handshake failed. */
 const CONNECT_CODES: ReadonlySet<string> = new Set([
   'ECONNREFUSED',
   'UND_ERR_CONNECT_TIMEOUT',
@@ -13,6 +15,7 @@ const CONNECT_CODES: ReadonlySet<string> = new Set([
   'ENETUNREACH',
   'ENETDOWN',
   'EADDRNOTAVAIL',
+  TLS_HANDSHAKE_FAILED,
 ]);
 
 /** HTTP/2 RST_STREAM code 7 (RFC 9113 §8.7: the stream was not processed and is safe to retry). */

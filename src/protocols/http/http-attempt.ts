@@ -1,6 +1,7 @@
 // One attempt on the wire: the undici dispatch handler (onRequestStart … onResponseEnd with a
 // controller) that turns undici's callbacks into the core's AttemptHandler calls, feeds the
-// response body with backpressure, and aborts the request on cancel.
+// response body with backpressure, reports byte progress (for idle timeouts), and aborts the
+// request on cancel.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { AttemptControl, AttemptHandler } from '../../core/call/transport.ts';
@@ -11,47 +12,71 @@ import { HttpResponseBody } from './response-body.ts';
 type Controller = Dispatcher.DispatchController;
 
 /**
- * Owned by the thread that called `send`; undici calls it on that thread. The core's handler is
- * called at most once and never after `cancel()`; `onFinish` runs once, when undici is done with
- * the request (answered in full, failed, or aborted), so the pool's accounting stays exact.
+ * Owned by the thread that called `send`; undici calls it on that thread. The core's handler
+ * answers at most once and hears nothing after `cancel()`; `onFinish` runs once, when undici is
+ * done with the request (answered in full, failed, or aborted), so the pool's accounting stays exact.
  */
 export class HttpAttempt implements Dispatcher.DispatchHandler, AttemptControl {
+  /** Until the answer (head or failure). */
   #handler: AttemptHandler | undefined;
+  /** Until the exchange ends or is cancelled: told of progress and of the body's end. */
+  #progress: AttemptHandler | undefined;
   readonly #onFinish: () => void;
   #controller: Controller | undefined;
   #body: HttpResponseBody | undefined;
   #abortReason: Error | undefined;
   #finished = false;
+  /**
+   * False over HTTP/2: undici's client-h2 (7.x, since nodejs/undici#4845) completes a request at
+   * the stream's 'trailers' event and drops the DATA still buffered in a paused stream, which
+   * truncates any response with trailers read slower than it arrives (a gRPC server stream).
+   * The body then buffers what arrives instead of pausing undici.
+   */
+  readonly #pauseUpstream: boolean;
 
-  constructor(handler: AttemptHandler, onFinish: () => void) {
+  constructor(handler: AttemptHandler, onFinish: () => void, pauseUpstream = true) {
+    this.#pauseUpstream = pauseUpstream;
     this.#handler = handler;
+    this.#progress = handler;
     this.#onFinish = onFinish;
   }
 
-  cancel(): void {
+  /** With a `reason` (an idle timeout after the head), a body still arriving fails with it. */
+  cancel(reason?: Error): void {
     this.#handler = undefined;
-    this.#abort(new Error('attempt cancelled'));
+    this.#progress = undefined;
+    if (reason !== undefined && !this.#finished) this.#body?.destroy(reason);
+    this.#abort(reason ?? new Error('attempt cancelled'));
     this.#body?.destroy();
+  }
+
+  /** A chunk of a streamed request body went out (the transport's body tap calls it). */
+  requestProgress(): void {
+    this.#progress?.onProgress?.();
   }
 
   onRequestStart(controller: Controller): void {
     this.#controller = controller;
     // A request cancelled while it waited in the pool's queue is aborted as soon as undici starts it.
-    if (this.#abortReason !== undefined) controller.abort(this.#abortReason);
+    if (this.#abortReason !== undefined) return controller.abort(this.#abortReason);
+    // A connection took the request: its head (and a buffered body) goes out now.
+    this.#progress?.onProgress?.();
   }
 
   onResponseStart(controller: Controller, statusCode: number, rawHeaders: IncomingHttpHeaders): void {
-    // 1xx informational heads are not the answer (RFC 9110 §15.2).
-    if (statusCode < 200 || this.#abortReason !== undefined) return;
+    if (this.#abortReason !== undefined) return;
+    // 1xx informational heads are not the answer (RFC 9110 §15.2), but they are progress.
+    if (statusCode < 200) return this.#progress?.onProgress?.();
     const handler = this.#handler;
     this.#handler = undefined;
     const headers = headerMap(rawHeaders);
     this.#body = new HttpResponseBody({ resume: () => controller.resume(), abort: (reason) => this.#abort(reason) });
-    handler?.onResponse({ status: statusCode, headers, grpcStatus: grpcStatusOf(headers), body: this.#body });
+    handler?.onResponse({ status: statusCode, headers, grpcStatus: grpcStatusOf(headers), body: this.#body, streaming: true });
   }
 
   onResponseData(controller: Controller, chunk: Buffer): void {
-    if (this.#body !== undefined && !this.#body.push(chunk)) controller.pause();
+    this.#progress?.onProgress?.();
+    if (this.#body !== undefined && !this.#body.push(chunk) && this.#pauseUpstream) controller.pause();
   }
 
   onResponseEnd(controller: Controller, trailers: IncomingHttpHeaders): void {
@@ -85,5 +110,8 @@ export class HttpAttempt implements Dispatcher.DispatchHandler, AttemptControl {
     if (this.#finished) return;
     this.#finished = true;
     this.#onFinish();
+    const progress = this.#progress;
+    this.#progress = undefined;
+    if (this.#body !== undefined) progress?.onStreamEnd?.();
   }
 }

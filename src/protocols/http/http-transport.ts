@@ -1,7 +1,7 @@
-// The core's Transport over real HTTP/1.1 and h2c upstreams through undici: one pool per
-// endpoint, made when first used and reused, sized by the cluster's circuit-breaker thresholds
-// (Envoy CircuitBreakers.Thresholds max_connections and max_pending_requests).
-import type { Readable } from 'node:stream';
+// The core's Transport over real HTTP/1.1 and HTTP/2 upstreams, cleartext (h2c) or TLS, through
+// undici: one pool per endpoint, made when first used and reused, sized by the cluster's
+// circuit-breaker thresholds (Envoy CircuitBreakers.Thresholds max_connections and max_pending_requests).
+import { type Readable, Transform, pipeline } from 'node:stream';
 import type { AttemptControl, AttemptHandler, Transport, UpstreamRequest } from '../../core/call/transport.ts';
 import type { Cluster } from '../../core/model/cluster.ts';
 import type { ClusterLoadAssignment, Endpoint } from '../../core/model/endpoint.ts';
@@ -9,6 +9,7 @@ import type { RoutingPriority } from '../../core/model/policy-circuit-breakers.t
 import { EndpointPool, type PoolSettings, samePoolSettings } from './endpoint-pool.ts';
 import { requestHeaders } from './headers.ts';
 import { HttpAttempt } from './http-attempt.ts';
+import { type TlsClient, tlsClient } from './tls-connector.ts';
 
 /**
  * A request body. Bytes and strings are replayable: every attempt (retry, hedge) sends them again.
@@ -31,6 +32,8 @@ export const HTTP_CLUSTER_COUNTER_SLOTS = 1;
 interface ClusterState {
   readonly cluster: Cluster;
   readonly settings: PoolSettings;
+  /** Built once per TLS config; an Error when its certificates do not load (sends then fail to connect). */
+  readonly tls: TlsClient | Error | undefined;
   readonly maxPending: number;
   readonly counters: Int32Array;
   readonly offset: number;
@@ -58,8 +61,8 @@ export class HttpTransport implements Transport {
 
   /**
    * Adds or updates a cluster. Pools of endpoints no longer in `assignment` are closed (their
-   * requests in flight finish first); a change of protocol, connect timeout or max_connections
-   * closes every pool of the cluster, and new ones are made on the next sends. `counters` (at
+   * requests in flight finish first); a change of protocol, TLS settings, connect timeout or
+   * max_connections closes every pool of the cluster, and new ones are made on the next sends. `counters` (at
    * `countersOffset`, HTTP_CLUSTER_COUNTER_SLOTS slots) hold the cluster's pending requests; pass
    * a SharedArrayBuffer view to hold max_pending_requests across threads.
    */
@@ -71,15 +74,18 @@ export class HttpTransport implements Transport {
       connectTimeoutMs: cluster.connectTimeoutMs,
       connections: Math.max(1, Math.min(thresholds.maxConnections, perHost ?? Number.POSITIVE_INFINITY)),
       streamsPerConnection: this.#streams,
+      tls: cluster.tls,
     };
     const previous = this.#clusters.get(cluster.name);
-    const pools = previous !== undefined && samePoolSettings(previous.settings, settings) ? previous.pools : new Map<string, EndpointPool>();
-    if (previous !== undefined && pools !== previous.pools) this.#closePools(previous.pools.keys(), previous.pools);
+    const same = previous !== undefined && samePoolSettings(previous.settings, settings);
+    const pools = same ? previous.pools : new Map<string, EndpointPool>();
+    if (previous !== undefined && !same) this.#closePools(previous.pools.keys(), previous.pools);
     const present = new Set(assignment.localities.flatMap((l) => l.endpoints.map((e) => e.id)));
     this.#closePools([...pools.keys()].filter((id) => !present.has(id)), pools);
     this.#clusters.set(cluster.name, {
       cluster,
       settings,
+      tls: same ? previous.tls : loadTls(cluster),
       maxPending: thresholds.maxPendingRequests,
       counters: counters ?? previous?.counters ?? new Int32Array(HTTP_CLUSTER_COUNTER_SLOTS),
       offset: counters !== undefined ? countersOffset : (previous?.offset ?? 0),
@@ -101,7 +107,12 @@ export class HttpTransport implements Transport {
       handler.onFailure('connect-failure', `cluster "${request.cluster}" is not known to the HTTP transport`);
       return NOTHING_TO_CANCEL;
     }
-    const pool = this.#poolFor(state, request.endpoint);
+    const tls = state.tls;
+    if (tls instanceof Error) {
+      handler.onFailure('connect-failure', `cluster "${request.cluster}": its TLS certificates do not load: ${tls.message}`);
+      return NOTHING_TO_CANCEL;
+    }
+    const pool = this.#poolFor(state, request.endpoint, tls);
     // Envoy: a request that finds no free connection waits as pending, up to max_pending_requests;
     // beyond that it overflows (UO) and is never retried.
     const queued = pool.inFlight >= pool.capacity;
@@ -115,8 +126,9 @@ export class HttpTransport implements Transport {
       pool.inFlight--;
       // One request that was queued is now running (or the one that ended was itself still queued).
       if (pool.inFlight >= pool.capacity) Atomics.sub(state.counters, state.offset + kPending, 1);
-    });
-    pool.dispatch({ method: request.method, path: request.path, headers: requestHeaders(request.headers, request.authority), body: body ?? null }, attempt);
+    }, !speaksHttp2(state.settings.http2, tls));
+    const sent = body === undefined || typeof body === 'string' || body instanceof Uint8Array ? body : tapped(body, attempt);
+    pool.dispatch({ method: request.method, path: request.path, headers: requestHeaders(request.headers, request.authority), body: sent ?? null }, attempt);
     return attempt;
   }
 
@@ -152,10 +164,10 @@ export class HttpTransport implements Transport {
     await Promise.all([...pools, ...this.#draining.keys()].map((pool) => pool.destroy()));
   }
 
-  #poolFor(state: ClusterState, endpoint: Endpoint): EndpointPool {
+  #poolFor(state: ClusterState, endpoint: Endpoint, tls: TlsClient | undefined): EndpointPool {
     let pool = state.pools.get(endpoint.id);
     if (pool === undefined) {
-      pool = new EndpointPool(endpoint, state.settings);
+      pool = new EndpointPool(endpoint, state.settings, tls);
       state.pools.set(endpoint.id, pool);
     }
     return pool;
@@ -171,4 +183,30 @@ export class HttpTransport implements Transport {
       this.#draining.set(pool, pool.close().then(drained, drained));
     }
   }
+}
+
+/** HTTP/2 may carry the request: h2c, HTTP/2 over TLS, or a TLS pool that negotiates it per connection. */
+function speaksHttp2(http2: boolean, tls: TlsClient | undefined): boolean {
+  return tls === undefined ? http2 : tls.version !== 'http/1.1';
+}
+
+function loadTls(cluster: Cluster): TlsClient | Error | undefined {
+  if (cluster.tls === undefined) return undefined;
+  try {
+    return tlsClient(cluster.tls, cluster.http2);
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
+  }
+}
+
+/** A streamed request body that reports each chunk going out as progress (the idle timeouts count it). */
+function tapped(body: Readable, attempt: HttpAttempt): Readable {
+  const tap = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      attempt.requestProgress();
+      callback(null, chunk);
+    },
+  });
+  // The tap fails with the body, and undici destroying the tap (an abort) destroys the body.
+  return pipeline(body, tap, () => {});
 }

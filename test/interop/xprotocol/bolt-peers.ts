@@ -41,8 +41,9 @@ export interface BoltServer {
 }
 
 /**
- * A Bolt server exposing `echo(String)`, `slow(String, int ms)` and `fail()` on each of its
- * services. It answers in the protocol version (v1, or v2 with or without CRC) of the request.
+ * A Bolt server exposing `echo(String)`, `slow(String, int ms)`, `fail()` and `nothing()` (returns
+ * null) on each of its services. It answers in the protocol version (v1, or v2 with or without
+ * CRC) of the request.
  */
 export async function startBoltServer(options: BoltServerOptions): Promise<BoltServer> {
   const { name } = options;
@@ -71,6 +72,8 @@ export async function startBoltServer(options: BoltServerOptions): Promise<BoltS
         return timers.after(Number(args[1]), () => reply({ appResponse: java.String(answer(name, version, message)) }));
       case 'fail':
         return reply({ appResponse: businessException(failMessage(name)) });
+      case 'nothing':
+        return reply({ appResponse: null });
       default:
         return reply({ isError: true, errorMsg: `${name}: no method ${methodName} on ${serverSignature}` });
     }

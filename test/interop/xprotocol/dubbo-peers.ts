@@ -56,8 +56,9 @@ export interface DubboProvider {
 }
 
 /**
- * A provider of `echo(String)`, `slow(String, int ms)` and `fail()` for each version. The
- * library picks its own port (20888-30000, free and at random), so ports are known after start.
+ * A provider of `echo(String)`, `slow(String, int ms)`, `fail()` and `nothing()` (returns null)
+ * for each version. The library picks its own port (20888-30000, free and at random), so ports
+ * are known after start.
  */
 export async function startDubboProvider(options: DubboProviderOptions): Promise<DubboProvider> {
   const { name, group = '' } = options;
@@ -131,6 +132,7 @@ function echoMethods(name: string, version: string, timers: Timers): Record<stri
     fail: () => {
       throw new Error(failMessage(name));
     },
+    nothing: () => null,
   };
 }
 

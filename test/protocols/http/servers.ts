@@ -1,9 +1,24 @@
-// Real upstreams for the HTTP transport tests: node:http and node:http2 (h2c) servers on
-// 127.0.0.1 port 0, a port known to refuse connections, and a recording attempt handler.
+// Real upstreams for the HTTP transport tests: node:http, node:https, node:http2 (h2c and TLS)
+// servers on 127.0.0.1 port 0 (TLS ones with the certificates of test/fixtures/tls), a port
+// known to refuse connections, and a recording attempt handler.
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createH2cServer, type Http2Server, type Http2Session, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
+import {
+  createSecureServer,
+  createServer as createH2cServer,
+  type Http2SecureServer,
+  type Http2Server,
+  type Http2ServerRequest,
+  type Http2ServerResponse,
+  type Http2Session,
+  type IncomingHttpHeaders,
+  type ServerHttp2Stream,
+} from 'node:http2';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import { join } from 'node:path';
+import type { TlsOptions } from 'node:tls';
 import type { AttemptHandler, UpstreamRequest, UpstreamResponse } from '../../../src/core/call/transport.ts';
 import type { Cluster } from '../../../src/core/model/cluster.ts';
 import type { ClusterLoadAssignment, Endpoint } from '../../../src/core/model/endpoint.ts';
@@ -43,6 +58,64 @@ export async function h2cUpstream(onStream: (stream: ServerHttp2Stream, headers:
   });
 }
 
+/** A PEM file of test/fixtures/tls (see its README). */
+export function tlsFixture(name: string): string {
+  return readFileSync(tlsFixturePath(name), 'utf8');
+}
+
+export function tlsFixturePath(name: string): string {
+  return join(import.meta.dirname, '..', '..', 'fixtures', 'tls', name);
+}
+
+export interface TlsServerOptions {
+  /** The server's certificate: `server` (signed by ca.pem, the default) or `other-server` (an untrusted CA). */
+  readonly identity?: 'server' | 'other-server';
+  /** Require a client certificate signed by ca.pem (mTLS). */
+  readonly requireClientCert?: boolean;
+  /** The server's ALPN protocols; Node's default for the server kind when absent. */
+  readonly alpn?: readonly string[];
+}
+
+function serverTls(options: TlsServerOptions): TlsOptions {
+  const identity = options.identity ?? 'server';
+  return {
+    cert: tlsFixture(`${identity}.pem`),
+    key: tlsFixture(`${identity}.key`),
+    ...(options.requireClientCert ? { requestCert: true, rejectUnauthorized: true, ca: tlsFixture('ca.pem') } : {}),
+    ...(options.alpn === undefined ? {} : { ALPNProtocols: [...options.alpn] }),
+  };
+}
+
+/** HTTP/1.1 over TLS (node:https). */
+export async function httpsUpstream(onRequest: (req: IncomingMessage, res: ServerResponse) => void, options: TlsServerOptions = {}): Promise<Upstream> {
+  const server = createHttpsServer(serverTls(options), onRequest);
+  const sockets = new Tracked<Socket>();
+  server.on('connection', (socket: Socket) => sockets.add(socket));
+  // A client that fails its handshake is not the test's business; the server must not crash on it.
+  server.on('tlsClientError', () => {});
+  return listening(server, sockets, async () => {
+    for (const socket of sockets) socket.destroy();
+    server.close();
+    await once(server, 'close');
+  });
+}
+
+/** HTTP/2 over TLS (node:http2 secure server); with `allowHTTP1`, HTTP/1.1 clients are served by the same handler. */
+export async function h2TlsUpstream(
+  onRequest: (req: Http2ServerRequest | IncomingMessage, res: Http2ServerResponse | ServerResponse) => void,
+  options: TlsServerOptions & { readonly allowHTTP1?: boolean } = {},
+): Promise<Upstream> {
+  const server: Http2SecureServer = createSecureServer({ ...serverTls(options), allowHTTP1: options.allowHTTP1 ?? false }, onRequest);
+  const sockets = new Tracked<Socket>();
+  server.on('connection', (socket: Socket) => sockets.add(socket));
+  server.on('tlsClientError', () => {});
+  return listening(server, sockets, async () => {
+    for (const socket of sockets) socket.destroy();
+    server.close();
+    await once(server, 'close');
+  });
+}
+
 /** Open connections of a server, with a wait for none. */
 class Tracked<T extends Socket | Http2Session> extends Set<T> {
   #idle: (() => void)[] = [];
@@ -61,7 +134,7 @@ class Tracked<T extends Socket | Http2Session> extends Set<T> {
   }
 }
 
-async function listening(server: Server | Http2Server, open: Tracked<Socket> | Tracked<Http2Session>, close: () => Promise<void>): Promise<Upstream> {
+async function listening(server: Server | Http2Server | Http2SecureServer, open: Tracked<Socket> | Tracked<Http2Session>, close: () => Promise<void>): Promise<Upstream> {
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;

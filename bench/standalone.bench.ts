@@ -1,0 +1,103 @@
+// The sidecar hop in one run, against the same node:http upstream on 127.0.0.1: direct, through a
+// spawned `sidelet run` (static config, HTTP/1.1 listener, inline core), through nginx as the
+// reference sidecar (one worker, keep-alive upstream), and through a plain node:http + undici
+// proxy (the floor for any Node sidecar). Throughput at 64 concurrent keep-alive connections,
+// latency under that load and one request at a time, and the hop's own CPU time per request.
+import { availableParallelism } from 'node:os';
+import { load, type LoadResult } from './standalone/load.ts';
+import { cpuSeconds, ensureNginx, type Running, startNginx, startNodeProxy, startSidelet, startUpstream } from './standalone/processes.ts';
+
+const CONCURRENCY = 64;
+const REQUESTS = 20_000;
+const WARM_UP = 2_000;
+const SEQUENTIAL = 2_000;
+/** Throughput runs per subject, interleaved so a burst of other work on the machine hits all alike. */
+const ROUNDS = 3;
+const PHASE_DEADLINE_MS = 120_000;
+const TARGET = 0.8;
+
+interface Subject {
+  readonly name: string;
+  readonly port: number;
+  /** The hop's processes; none for the direct calls. */
+  readonly hop: Running | undefined;
+}
+
+interface Run extends LoadResult {
+  /** The hop's user + system CPU per request, µs. */
+  readonly hopCpuUs: number;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+async function measure(subject: Subject, requests: number, concurrency: number): Promise<Run> {
+  const before = subject.hop === undefined ? 0 : cpuSeconds(subject.hop.pids());
+  const result = await load({ port: subject.port, host: 'upstream', requests, concurrency, deadlineMs: PHASE_DEADLINE_MS });
+  const used = subject.hop === undefined ? 0 : cpuSeconds(subject.hop.pids()) - before;
+  return { ...result, hopCpuUs: (used * 1e6) / requests };
+}
+
+const nginxBinary = ensureNginx();
+const running: Running[] = [];
+try {
+  const upstream = await startUpstream();
+  running.push(upstream);
+  const sidelet = await startSidelet(upstream.port);
+  const nginx = await startNginx(nginxBinary, upstream.port, CONCURRENCY);
+  const nodeProxy = await startNodeProxy(upstream.port);
+  running.push(sidelet, nginx, nodeProxy);
+  const subjects: Subject[] = [
+    { name: 'direct (no hop)', port: upstream.port, hop: undefined },
+    { name: 'sidelet run (HTTP/1.1 listener)', port: sidelet.port, hop: sidelet },
+    { name: 'nginx (1 worker, keepalive upstream)', port: nginx.port, hop: nginx },
+    { name: 'node:http + undici Pool (no mesh)', port: nodeProxy.port, hop: nodeProxy },
+  ];
+  for (const subject of subjects) await measure(subject, WARM_UP, CONCURRENCY);
+
+  const loaded = new Map<string, Run[]>(subjects.map((s) => [s.name, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const subject of subjects) loaded.get(subject.name)!.push(await measure(subject, REQUESTS, CONCURRENCY));
+  }
+  const sequential = new Map<string, Run>();
+  for (const subject of subjects) sequential.set(subject.name, await measure(subject, SEQUENTIAL, 1));
+
+  const rows = subjects.map(({ name, hop }) => {
+    const runs = loaded.get(name)!;
+    return {
+      name,
+      hop,
+      rps: median(runs.map((r) => r.rps)),
+      runs: runs.map((r) => Math.round(r.rps)),
+      p50: median(runs.map((r) => r.p50Us)),
+      p99: median(runs.map((r) => r.p99Us)),
+      cpu: median(runs.map((r) => r.hopCpuUs)),
+      seq: sequential.get(name)!,
+    };
+  });
+  const [direct, ours, reference] = [rows[0]!, rows[1]!, rows[2]!];
+  console.log(`\n## Sidecar hop: sidelet run vs nginx, one local node:http upstream  (node ${process.version})`);
+  console.table(
+    rows.map((r) => ({
+      name: r.name,
+      [`req/s @${CONCURRENCY}`]: Math.round(r.rps).toLocaleString('en-US'),
+      'runs req/s': r.runs.join(' / '),
+      [`p50 µs @${CONCURRENCY}`]: r.p50.toFixed(0),
+      [`p99 µs @${CONCURRENCY}`]: r.p99.toFixed(0),
+      'p50 µs seq': r.seq.p50Us.toFixed(0),
+      'p99 µs seq': r.seq.p99Us.toFixed(0),
+      'hop CPU µs/req': r.hop === undefined ? '-' : r.cpu.toFixed(0),
+      'vs direct': `${(r.rps / direct.rps).toFixed(2)}x`,
+      'vs nginx': `${(r.rps / reference.rps).toFixed(2)}x`,
+    })),
+  );
+  const ratio = ours.rps / reference.rps;
+  console.log(`sidelet / nginx throughput: ${ratio.toFixed(2)}x (target ≥ ${TARGET}x: ${ratio >= TARGET ? 'met' : 'missed'}); hop CPU per request ${(ours.cpu / reference.cpu).toFixed(1)}x nginx's`);
+  console.log(
+    `Medians of ${ROUNDS} interleaved runs of ${REQUESTS.toLocaleString('en-US')} GETs at ${CONCURRENCY} concurrent keep-alive connections per subject (after ${WARM_UP.toLocaleString('en-US')} warm-up), then ${SEQUENTIAL.toLocaleString('en-US')} one at a time. The client, the upstream and the hop share this machine's ${availableParallelism()} cores.`,
+  );
+} finally {
+  for (const process of running.reverse()) await process.stop();
+}
