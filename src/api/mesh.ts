@@ -37,7 +37,10 @@ export interface MeshOptions {
   readonly mode?: 'worker' | 'inline';
   /** Worker mode: data-plane threads (default 2). */
   readonly workers?: number;
-  /** When the runtime itself fails a call (a worker died), send it direct to its original authority instead. */
+  /**
+   * When the runtime cannot serve a call — its worker died, or the control plane is unreachable and
+   * has not delivered the call's listener — send it direct to its original authority instead.
+   */
   readonly failOpen?: boolean;
   /** The app's own settings per service (listener name → overrides), over the bootstrap's sidelet.caller_overrides. */
   readonly overrides?: Readonly<Record<string, object>>;
@@ -221,6 +224,7 @@ export async function createMesh(options: MeshOptions = {}): Promise<Mesh> {
       ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
       ...(options.stats === undefined ? {} : { stats: options.stats }),
       ...(options.workers === undefined ? {} : { workers: options.workers }),
+      failOpen,
     });
     return new Mesh(bootstrap, host, mode, failOpen);
   }
@@ -237,7 +241,8 @@ function inlineHost(bootstrap: Bootstrap, staticResources: SnapshotParts, overri
   const host = new InlineHost({
     store,
     callerOverrides: overrides,
-    ...(xds === undefined ? {} : { ensureListener: xds.ensureListener, staticListeners: new Set(staticResources.listeners.keys()) }),
+    ...(xds === undefined ? {} : { xds, staticListeners: new Set(staticResources.listeners.keys()) }),
+    failOpen: options.failOpen === true,
     ...(options.stats === undefined ? {} : { stats: options.stats }),
   });
   return {

@@ -12,6 +12,7 @@ import type { BreakerState } from '../core/policy/error-rate-breaker.ts';
 import type { XdsHandle } from '../xds/start-xds.ts';
 import { ControlPolicies } from './control-policies.ts';
 import { HealthCheckers } from './health-checkers.ts';
+import { awaitListener } from './await-listener.ts';
 import { type ControlToMain, type ControlWorkerData, controlChannel, kCounterClusters, type MainToControl, type ToControl, type ToWorker, workerChannel } from './protocol.ts';
 import { statsRecorder } from './stats-relay.ts';
 
@@ -148,7 +149,8 @@ export class ControlThread {
   #ensureListener(threadId: number, id: number, name: string): void {
     const done = (error: unknown) => this.#send(threadId, { type: 'listener-ready', id, error: error === undefined ? undefined : wire(error) });
     if (this.#xds === undefined || this.#staticListeners.has(name)) return done(undefined);
-    this.#xds.then((xds) => xds.ensureListener(name)).then(
+    const known = this.#store.current.listeners.has(name);
+    this.#xds.then((xds) => awaitListener(xds, name, this.#data.failOpen && !known)).then(
       () => done(undefined),
       (error: unknown) => done(error),
     );

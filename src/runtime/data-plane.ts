@@ -16,6 +16,7 @@ import type { MeshStats } from '../core/call/mesh-stats.ts';
 import { HttpTransport, type RequestBody } from '../protocols/http/http-transport.ts';
 import { XProtocolTransport } from '../protocols/xprotocol/xprotocol-transport.ts';
 import { ControlLink } from './control-link.ts';
+import { abortable } from './await-listener.ts';
 import { ownChunk, PortReadable } from './port-body.ts';
 import { type CallReply, type CallTask, type CancelMessage, cancelChannel, type DataPlaneWorkerData, kCancelSlots, type ToWorker, type WireError } from './protocol.ts';
 import { type ReplyBody, replyBody } from './reply-body.ts';
@@ -83,7 +84,7 @@ export class DataPlane {
         ...(wire.overrides === undefined ? {} : { overrides: wire.overrides }),
         ...(wire.rpc === undefined ? {} : { rpc: wire.rpc }),
       };
-      if (!this.#snapshot?.listeners.has(request.listenerName)) await this.#link.ensureListener(request.listenerName);
+      if (!this.#snapshot?.listeners.has(request.listenerName)) await abortable(this.#link.ensureListener(request.listenerName), abort.signal);
       const body: RequestBody | undefined = task.bodyPort !== undefined ? new PortReadable(task.bodyPort) : task.body;
       const result = await handleRequest(request, {
         clock: systemClock,

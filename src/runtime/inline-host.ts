@@ -11,6 +11,8 @@ import type { SnapshotStore } from '../core/model/snapshot-store.ts';
 import { HttpTransport, type RequestBody } from '../protocols/http/http-transport.ts';
 import { XProtocolTransport } from '../protocols/xprotocol/xprotocol-transport.ts';
 import { HealthCheckers } from './health-checkers.ts';
+import { awaitListener } from './await-listener.ts';
+import type { XdsHandle } from '../xds/start-xds.ts';
 import { HealthySince } from '../core/lb/healthy-since.ts';
 
 export interface InlineHostOptions {
@@ -23,7 +25,9 @@ export interface InlineHostOptions {
    * With a control plane: makes sure a call's listener (and what it names) is in the store,
    * subscribing on demand (the xDS client's ensureListener). Static listeners skip it.
    */
-  readonly ensureListener?: (name: string) => Promise<void>;
+  readonly xds?: Pick<XdsHandle, 'ensureListener' | 'unreachable'>;
+  /** Stop waiting for a listener once the control plane is found unreachable (SIDELET_RUNTIME_FAILURE). */
+  readonly failOpen?: boolean;
   readonly staticListeners?: ReadonlySet<string>;
   /** Told of requests, attempts, retries, overflows, ejections... (the admin server's metrics). */
   readonly stats?: MeshStats;
@@ -60,8 +64,9 @@ export class InlineHost {
   }
 
   async handle(request: MeshRequest, body: RequestBody | undefined): Promise<PipelineResult> {
-    const { ensureListener, staticListeners } = this.#options;
-    if (ensureListener !== undefined && !staticListeners?.has(request.listenerName)) await ensureListener(request.listenerName);
+    const { xds, staticListeners, store } = this.#options;
+    const name = request.listenerName;
+    if (xds !== undefined && !staticListeners?.has(name)) await awaitListener(xds, name, this.#options.failOpen === true && !store.current.listeners.has(name), request.signal);
     return handleRequest(request, {
       clock: this.#clock,
       random: this.#random,

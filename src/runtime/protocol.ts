@@ -67,6 +67,8 @@ export interface ControlWorkerData {
   readonly staticResources: SnapshotParts;
   readonly cacheDir: string | undefined;
   readonly statsEnabled: boolean;
+  /** Stop waiting for a listener once the control plane is found unreachable (SIDELET_RUNTIME_FAILURE). */
+  readonly failOpen: boolean;
 }
 
 // ---- Workers → control ------------------------------------------------------------------------

@@ -43,6 +43,8 @@ export interface WorkerHostOptions {
   readonly stats?: MeshStats;
   /** Data-plane threads; default 2. */
   readonly workers?: number;
+  /** Stop waiting for a listener once the control plane is found unreachable. */
+  readonly failOpen?: boolean;
 }
 
 /** The entry files sit beside src/ in workers/, as .ts from source and .js once built. */
@@ -85,6 +87,7 @@ export class WorkerHost {
       staticResources: options.staticResources,
       cacheDir: options.cacheDir,
       statsEnabled: options.stats !== undefined,
+      failOpen: options.failOpen === true,
     };
     const control = new Worker(new URL(entry('control')), { workerData: controlData, name: 'sidelet-control', execArgv: workerExecArgv() });
     const threads = options.workers ?? 2;

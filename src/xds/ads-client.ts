@@ -89,6 +89,10 @@ export class AdsClient {
   #receivedOnStream = false;
   #everReceived = false;
   #retry: TimerHandle | undefined;
+  /** The last stream ended before the control plane answered on it: no server to talk to now. */
+  #unreachable = false;
+  /** One promise for every waiter until the next time the control plane is found unreachable. */
+  #nextUnreachable: { readonly promise: Promise<void>; readonly resolve: () => void } | undefined;
   #closed = false;
   #flushQueued = false;
   #cacheTried = false;
@@ -140,6 +144,20 @@ export class AdsClient {
     return [...this.#types.values()].map((s) => ({ typeUrl: s.type.typeUrl, typeName: s.type.typeName, version: s.version, entries: [...s.entries.values()] }));
   }
 
+  /**
+   * Resolves when the control plane is found unreachable: at once if the last stream ended
+   * before it answered, else when the current one does (a failOpen runtime stops waiting then).
+   */
+  unreachable(): Promise<void> {
+    if (this.#unreachable) return Promise.resolve();
+    if (this.#nextUnreachable === undefined) {
+      let resolve: () => void = () => {};
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.#nextUnreachable = { promise, resolve };
+    }
+    return this.#nextUnreachable.promise;
+  }
+
   close(): void {
     this.#closed = true;
     this.#retry?.cancel();
@@ -168,6 +186,11 @@ export class AdsClient {
   #onClose(detail: string): void {
     this.#stream = undefined;
     if (this.#closed) return;
+    if (!this.#receivedOnStream) {
+      this.#unreachable = true;
+      this.#nextUnreachable?.resolve();
+      this.#nextUnreachable = undefined;
+    }
     if (this.#receivedOnStream) this.#backoff.reset();
     if (!this.#everReceived) this.#startFromCache(detail);
     const delay = this.#backoff.next();
@@ -210,6 +233,7 @@ export class AdsClient {
 
   #onResponse(response: DiscoveryResponse): void {
     this.#receivedOnStream = true;
+    this.#unreachable = false;
     this.#everReceived = true;
     this.#backoff.reset();
     const state = this.#types.get(response.type_url);

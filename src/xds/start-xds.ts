@@ -28,6 +28,8 @@ export interface StartXdsOptions {
 export interface XdsHandle {
   /** Resolves when the listener for a call is ready in the store (see XdsConfig.ensureListener). */
   ensureListener(name: string): Promise<void>;
+  /** Resolves once the control plane is found unreachable (now, or when the current stream fails before it answers). */
+  unreachable(): Promise<void>;
   dump(): ResourceDump[];
   close(): void;
 }
@@ -63,6 +65,7 @@ export function startXds(bootstrap: Bootstrap, options: StartXdsOptions): XdsHan
   client.start();
   return {
     ensureListener: (name) => config.ensureListener(name),
+    unreachable: () => client.unreachable(),
     dump: () => configDump(client, options.clock),
     close: () => {
       config.close();
