@@ -1,7 +1,11 @@
 // Runs one cluster's active health checks (Envoy health_checks) with real I/O: HTTP requests
-// through node:http and connect-only TCP checks through node:net, on unref'd timers and sockets,
-// and reports the hosts failing them so the balancers leave them out.
+// through node:http (node:https with the cluster's UpstreamTlsContext, as Envoy checks over the
+// cluster's transport socket) and connect-only TCP checks through node:net, on unref'd timers and
+// sockets, and reports the hosts failing them so the balancers leave them out.
 import { Agent, request } from 'node:http';
+import { Agent as TlsAgent, type RequestOptions as HttpsRequestOptions, request as tlsRequest } from 'node:https';
+import type { ConnectionOptions } from 'node:tls';
+import { type TlsClient, tlsClient } from '../protocols/http/tls-connector.ts';
 import { connect } from 'node:net';
 import { type Clock, systemClock } from '../core/clock.ts';
 import type { Cluster } from '../core/model/cluster.ts';
@@ -34,11 +38,15 @@ export class HealthChecker {
   readonly #cluster: Cluster;
   readonly #checks: ClusterHealthChecks;
   /** One kept-alive connection per host when reuse_connection is on (Envoy's default). */
-  readonly #agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  readonly #agent: Agent;
+  /** The cluster's TLS settings, when it has any; checks speak HTTP/1.1 over them. */
+  readonly #tls: TlsClient | undefined;
   #settleReady: () => void = () => {};
 
   constructor(cluster: Cluster, options: HealthCheckerOptions) {
     this.#cluster = cluster;
+    this.#tls = cluster.tls === undefined ? undefined : tlsClient(cluster.tls, false);
+    this.#agent = this.#tls === undefined ? new Agent({ keepAlive: true, maxSockets: 1 }) : new TlsAgent({ keepAlive: true, maxSockets: 1 });
     this.ready = new Promise((resolve) => (this.#settleReady = resolve));
     this.#checks = new ClusterHealthChecks(cluster.name, cluster.healthChecks, {
       clock: options.clock ?? systemClock,
@@ -79,14 +87,19 @@ export class HealthChecker {
       ['user-agent', USER_AGENT],
     ]);
     const headers = Object.fromEntries(applyHeaderMutations(base, [http.headers]));
-    const req = request({
+    const target: HttpsRequestOptions = {
       host: host.address,
       port: host.port,
       method: http.method,
       path: http.path,
       headers: check.reuseConnection ? headers : { ...headers, connection: 'close' },
       agent: check.reuseConnection ? this.#agent : false,
-    });
+    };
+    const tls = this.#tls;
+    const req =
+      tls === undefined
+        ? request(target)
+        : tlsRequest(tlsOptions(target, tls));
     req.on('socket', (socket) => socket.unref());
     req.on('response', (res) => {
       res.resume();
@@ -104,6 +117,17 @@ export class HealthChecker {
       },
     };
   }
+}
+
+/** node:https hands these to tls.connect, whose `secureContext` its RequestOptions type leaves out. */
+function tlsOptions(target: HttpsRequestOptions, tls: TlsClient): HttpsRequestOptions {
+  const secure: Pick<ConnectionOptions, 'secureContext' | 'servername' | 'rejectUnauthorized' | 'checkServerIdentity'> = {
+    secureContext: tls.context,
+    ...(tls.servername === undefined ? {} : { servername: tls.servername }),
+    rejectUnauthorized: tls.verifyChain,
+    checkServerIdentity: tls.checkIdentity,
+  };
+  return { ...target, ...secure };
 }
 
 /** Connect-only: the check passes once the connection is made, which is then closed. */

@@ -9,7 +9,8 @@ import type { Endpoint } from '../../src/core/model/endpoint.ts';
 import type { HealthCheckConfig, HttpHealthCheck } from '../../src/core/model/policy-health-check.ts';
 import { HealthChecker } from '../../src/runtime/health-checker.ts';
 import { assignment, cluster, endpoint, locality } from '../core/lb/fixtures.ts';
-import { httpUpstream, refusedEndpoint, type Upstream } from '../protocols/http/servers.ts';
+import { httpsUpstream, httpUpstream, refusedEndpoint, tlsFixture, type Upstream } from '../protocols/http/servers.ts';
+import type { UpstreamTlsConfig } from '../../src/core/model/cluster.ts';
 
 const BOUND_MS = 10_000;
 
@@ -47,10 +48,10 @@ function http(overrides: Partial<HttpHealthCheck> = {}): HttpHealthCheck {
 }
 
 /** A runner whose change reports can be awaited: `until(ids)` resolves when the unhealthy set equals `ids`. */
-function runner(checks: readonly HealthCheckConfig[], hosts: readonly Endpoint[]) {
+function runner(checks: readonly HealthCheckConfig[], hosts: readonly Endpoint[], tls?: UpstreamTlsConfig) {
   const waiters: { ids: string; resolve: () => void }[] = [];
   const key = (ids: Iterable<string>) => [...ids].sort().join(' ');
-  const checker = new HealthChecker(cluster({ name: 'reviews', healthChecks: checks }), {
+  const checker = new HealthChecker(cluster({ name: 'reviews', healthChecks: checks, ...(tls === undefined ? {} : { tls }) }), {
     onChange: (unhealthy) => {
       const now = key(unhealthy);
       for (const w of waiters.filter((w) => w.ids === now)) {
@@ -164,5 +165,28 @@ test('two checks: a host must pass both', async () => {
   } finally {
     checker.close();
     await a.upstream.close();
+  }
+});
+
+test('HTTP checks of a TLS cluster go over its TLS settings: a trusted host passes, one with an untrusted certificate fails', async () => {
+  const trusted = await httpsUpstream((_req, res) => res.end('ok'));
+  const untrusted = await httpsUpstream((_req, res) => res.end('ok'), { identity: 'other-server' });
+  const tls: UpstreamTlsConfig = {
+    sni: 'localhost',
+    trustedCa: tlsFixture('ca.pem'),
+    verifyChain: true,
+    clientCertificate: undefined,
+    alpnProtocols: [],
+    subjectAltNames: [],
+    minVersion: undefined,
+    maxVersion: undefined,
+  };
+  const { checker, until } = runner([check(http())], [trusted.endpoint, untrusted.endpoint], tls);
+  try {
+    await checker.ready;
+    await until([untrusted.endpoint.id]);
+  } finally {
+    checker.close();
+    await Promise.all([trusted.close(), untrusted.close()]);
   }
 });
