@@ -2,7 +2,8 @@
 // undici.request through mesh.dispatcher() vs direct undici.request, and mesh.fetch vs
 // undici.fetch, in each mode — throughput at 64 concurrent calls and added p50/p99 of sequential
 // calls as ratios to the direct call — then createMesh (static config) to first response in fresh
-// processes. Rounds alternate the subjects and report medians, so drift hits all alike.
+// processes. The subjects take turns in short slices and rounds report medians, so load from
+// elsewhere on a shared machine hits all of them alike.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
@@ -71,35 +72,56 @@ for (const { name, options } of MODES) {
   );
 }
 
-async function sequential(call: Call): Promise<{ p50: number; p99: number }> {
-  for (let i = 0; i < WARMUP; i++) await call();
-  const times: number[] = [];
-  for (let i = 0; i < SEQUENTIAL; i++) {
+/** Sequential calls in slices of this many, taking turns with the other subjects. */
+const SEQUENTIAL_SLICE = 100;
+/** Calls at 64 concurrent in slices of this many, taking turns likewise. */
+const CONCURRENT_SLICE = 5000;
+
+async function timeSequential(call: Call, count: number, times: number[]): Promise<void> {
+  for (let i = 0; i < count; i++) {
     const t0 = performance.now();
     await call();
     times.push((performance.now() - t0) * 1000);
   }
-  times.sort((a, b) => a - b);
-  return { p50: percentile(times, 0.5), p99: percentile(times, 0.99) };
 }
 
-async function throughput(call: Call): Promise<number> {
+/** Milliseconds for `count` calls kept `CONCURRENCY` at a time. */
+async function timeConcurrent(call: Call, count: number): Promise<number> {
   let next = 0;
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
-      while (next++ < CONCURRENT_TOTAL) await call();
+      while (next++ < count) await call();
     }),
   );
-  return (CONCURRENT_TOTAL * 1000) / (performance.now() - t0);
+  return performance.now() - t0;
+}
+
+/**
+ * One round: the subjects take turns slice by slice, so a burst of load from elsewhere on the
+ * machine lands on all of them alike rather than on whichever ran at the time.
+ */
+async function round(): Promise<Map<string, Figures>> {
+  for (const subject of subjects) for (let i = 0; i < WARMUP; i++) await subject.call();
+  const times = new Map<string, number[]>(subjects.map((s) => [s.name, []]));
+  for (let done = 0; done < SEQUENTIAL; done += SEQUENTIAL_SLICE) {
+    for (const subject of subjects) await timeSequential(subject.call, SEQUENTIAL_SLICE, times.get(subject.name)!);
+  }
+  const busy = new Map<string, number>(subjects.map((s) => [s.name, 0]));
+  for (let done = 0; done < CONCURRENT_TOTAL; done += CONCURRENT_SLICE) {
+    for (const subject of subjects) busy.set(subject.name, busy.get(subject.name)! + (await timeConcurrent(subject.call, CONCURRENT_SLICE)));
+  }
+  const figures = new Map<string, Figures>();
+  for (const subject of subjects) {
+    const sorted = times.get(subject.name)!.sort((a, b) => a - b);
+    figures.set(subject.name, { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), rps: (CONCURRENT_TOTAL * 1000) / busy.get(subject.name)! });
+  }
+  return figures;
 }
 
 const rounds = new Map<string, Figures[]>(subjects.map((s) => [s.name, []]));
-for (let round = 0; round < ROUNDS; round++) {
-  for (const subject of subjects) {
-    const { p50, p99 } = await sequential(subject.call);
-    rounds.get(subject.name)!.push({ p50, p99, rps: await throughput(subject.call) });
-  }
+for (let r = 0; r < ROUNDS; r++) {
+  for (const [name, figures] of await round()) rounds.get(name)!.push(figures);
 }
 
 const median = (values: number[]): number => percentile([...values].sort((a, b) => a - b), 0.5);
@@ -131,7 +153,8 @@ console.table(
   }),
 );
 console.log(
-  `Per round and subject: ${WARMUP} warm-up calls, ${SEQUENTIAL} sequential calls (p50/p99), then ${CONCURRENT_TOTAL} calls at ${CONCURRENCY} concurrent (req/s). ` +
+  `Per round and subject: ${WARMUP} warm-up calls, ${SEQUENTIAL} sequential calls (p50/p99), then ${CONCURRENT_TOTAL} calls at ${CONCURRENCY} concurrent (req/s), ` +
+    `the subjects taking turns every ${SEQUENTIAL_SLICE} sequential and ${CONCURRENT_SLICE} concurrent calls. ` +
     'Added latency and throughput are taken against the direct call of the same API in the same round.',
 );
 for (const note of notes) console.log(note);
