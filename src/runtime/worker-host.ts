@@ -237,9 +237,13 @@ export class WorkerHost {
     clearTimeout(timer);
     await this.#pool.destroy();
     this.#cancels.close();
+    // Ref'd while it stops: an app awaiting close() at the end of its work has nothing else keeping it alive.
+    this.#control.ref();
     const closed = new Promise<void>((resolve) => this.#control.once('exit', () => resolve()));
     this.#toControl({ type: 'close' });
-    const stopped = await Promise.race([closed.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1000).unref())]);
+    let fallback: NodeJS.Timeout | undefined;
+    const stopped = await Promise.race([closed.then(() => true), new Promise<boolean>((resolve) => (fallback = setTimeout(() => resolve(false), 1000)))]);
+    clearTimeout(fallback);
     if (!stopped) await this.#control.terminate();
     this.#stats?.close();
   }

@@ -2,6 +2,7 @@
 // worker failing its call with a retriable error (and failOpen sending it direct instead), and a
 // rate limit that holds for the process across four workers.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -162,4 +163,17 @@ test('worker mode: a 100 rps limit admits 100 ± 10 per second in total across 4
   assert.equal(admitted + limited, 1600);
   const perSecond = (admitted - 100) / (sent / 1000);
   assert.ok(Math.abs(perSecond - 100) <= 10, `admitted ${perSecond.toFixed(1)} per second beyond the initial bucket (${admitted} in all over ${(sent / 1000).toFixed(2)} s)`);
+});
+
+test('worker mode: an app that awaits close() at its end exits by itself, code 0', async () => {
+  const mesh = new URL('../../src/api/mesh.ts', import.meta.url).href;
+  const app = `import { createMesh } from ${JSON.stringify(mesh)};
+const m = await createMesh({ mode: 'worker', bootstrap: { static_resources: {} } });
+await m.close();
+console.log('closed');`;
+  const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = execFile(process.execPath, ['--input-type=module', '-e', app], { encoding: 'utf8', timeout: 60_000 }, (_error, stdout, stderr) => resolve({ code: child.exitCode, stdout, stderr }));
+  });
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stdout, 'closed\n');
 });
