@@ -5,7 +5,7 @@
 import { Agent, request } from 'node:http';
 import { Agent as TlsAgent, type RequestOptions as HttpsRequestOptions, request as tlsRequest } from 'node:https';
 import type { ConnectionOptions } from 'node:tls';
-import { type TlsClient, tlsClient } from '../protocols/http/tls-connector.ts';
+import { type TlsClient, tlsClient } from '../protocols/http/tls-client.ts';
 import { connect } from 'node:net';
 import { type Clock, systemClock } from '../core/clock.ts';
 import type { Cluster } from '../core/model/cluster.ts';

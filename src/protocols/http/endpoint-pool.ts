@@ -6,7 +6,8 @@ import { isDeepStrictEqual } from 'node:util';
 import { Client, type Dispatcher, H2CClient, Pool } from 'undici';
 import type { UpstreamTlsConfig } from '../../core/model/cluster.ts';
 import type { Endpoint } from '../../core/model/endpoint.ts';
-import { type TlsClient, tlsConnector } from './tls-connector.ts';
+import type { TlsClient } from './tls-client.ts';
+import { tlsConnector } from './tls-connector.ts';
 
 /** How a cluster's pools are built; pools are rebuilt when these change. */
 export interface PoolSettings {

@@ -9,7 +9,7 @@ import type { RoutingPriority } from '../../core/model/policy-circuit-breakers.t
 import { EndpointPool, type PoolSettings, samePoolSettings } from './endpoint-pool.ts';
 import { requestHeaders } from './headers.ts';
 import { HttpAttempt } from './http-attempt.ts';
-import { type TlsClient, tlsClient } from './tls-connector.ts';
+import { type TlsClient, tlsClient } from './tls-client.ts';
 
 /**
  * A request body. Bytes and strings are replayable: every attempt (retry, hedge) sends them again.
