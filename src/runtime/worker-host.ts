@@ -144,8 +144,9 @@ export class WorkerHost {
       maxThreads: threads,
       concurrentTasksPerWorker: 1024,
       idleTimeout: Number.POSITIVE_INFINITY,
-      // Workers must keep running their event loop between tasks (timers, health, control messages).
-      atomics: 'disabled',
+      // Waits for tasks with Atomics.waitAsync: a worker's event loop keeps running between tasks
+      // (timers, health, control messages), and wakes faster than on a message alone ('disabled').
+      atomics: 'async',
       workerData,
       execArgv: workerExecArgv(),
       name: 'default',
