@@ -68,9 +68,11 @@ for (const mode of MODES) {
       const noQueue = call(mesh, '/queued/never-waits', { mesh: { priority: -10 } });
       assert.equal(await failureCode(noQueue), 'SIDELET_RATE_LIMITED', 'a priority with no queueing time is refused at once');
       assert.deepEqual((await Promise.all(calls)).map((r) => r.status), [200, 200, 200, 200, 200]);
+      // Highest priority first; within one priority, calls from different worker threads reach the
+      // limiter in no set order, so only the classes' order is asserted.
       assert.deepEqual(
-        upstream.requests.filter((r) => r.path.startsWith('/queued')).map((r) => r.path),
-        ['/queued/first', '/queued/high-header', '/queued/high-option', '/queued/low-1', '/queued/low-2'],
+        upstream.requests.filter((r) => r.path.startsWith('/queued')).map((r) => r.path.replace(/^\/queued\/(high|low)-.*$/, '$1')),
+        ['/queued/first', 'high', 'high', 'low', 'low'],
       );
     });
   });
