@@ -227,9 +227,11 @@ test('a client that goes away aborts its call; SIGTERM drains the call in flight
 });
 
 test('--demo serves `demo` from three local upstreams, hiding failures behind retries and slowness behind backups', async (t) => {
-  const sidecar = new Sidecar(t, ['--demo', '--listen', '127.0.0.1:0']);
+  const sidecar = new Sidecar(t, ['--demo', '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0']);
   const port = await sidecar.tcpPort();
   await sidecar.line(/^demo config: /);
+  // The demo's bootstrap names an admin server (the flag moved it to a free port here).
+  await sidecar.line(/^sidelet admin http:\/\/127\.0\.0\.1:\d+\/ \(ready, stats, config_dump, clusters\)$/);
   for (let i = 0; i < 30; i++) {
     const { status, body } = await send({ port, host: '127.0.0.1', headers: { host: 'demo' } });
     assert.equal(status, 200, body);

@@ -32,6 +32,8 @@ export function demoBootstrap(ports: readonly number[]): object {
   const lbEndpoints = ports.map((port) => ({ endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: port } } } }));
   return {
     node: { id: 'sidelet-demo', cluster: 'demo-client' },
+    // Envoy's admin block: /ready, /stats, /config_dump and /clusters at the port Istio's sidecars use.
+    admin: { address: { socket_address: { address: '127.0.0.1', port_value: 15000 } } },
     static_resources: {
       listeners: [
         {
