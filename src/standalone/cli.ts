@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The `sidelet` command: `validate` checks a bootstrap file, `run` is the standalone sidecar
-// (outbound HTTP/1.1 listeners on TCP and unix sockets, reload, hot restart: docs/standalone.md).
+// (HTTP/1.1, h2c, Dubbo and Bolt listeners, bound listeners, reload, hot restart: docs/standalone.md).
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError } from '../core/errors.ts';
 import { loadBootstrap } from '../config/load-bootstrap.ts';
