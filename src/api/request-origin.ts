@@ -3,8 +3,7 @@
 import type { Bootstrap } from '../config/bootstrap.ts';
 import { authorityOf, listenerNameFor } from '../config/listener-name.ts';
 
-/** Connection-specific headers are the transport's business (RFC 9110 §7.6.1); `host` is the target's authority. */
-export const HOP_BY_HOP: ReadonlySet<string> = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'host']);
+export { HOP_BY_HOP } from '../protocols/http/headers.ts';
 
 export interface RequestOrigin {
   readonly listenerName: string;

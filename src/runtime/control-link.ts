@@ -2,9 +2,9 @@
 // (rate-limit admission, on-demand listeners) as promises, and attempt and call outcomes
 // batched per turn of the event loop for outlier detection and the error-rate breakers.
 import { BroadcastChannel } from 'node:worker_threads';
-import { MeshError } from '../core/errors.ts';
 import type { RateLimitConfig } from '../core/model/policy-rate-limit.ts';
 import type { AttemptOutcome } from '../core/policy/retry-classifier.ts';
+import { fromWireError } from './wire-error.ts';
 import { type BreakerReport, controlChannel, type OutcomeReport, type ToControl, type ToWorker, type WireError, type WireOutcome, workerChannel } from './protocol.ts';
 
 interface Pending {
@@ -109,7 +109,7 @@ export class ControlLink {
     this.#pending.delete(id);
     if (reason !== undefined) pending.reject(reason instanceof Error ? reason : new Error(String(reason)));
     else if (error === undefined) pending.resolve();
-    else pending.reject(error.code === 'ABORTED' || error.code === 'INTERNAL' ? new Error(error.message) : new MeshError(error.code, error.message));
+    else pending.reject(fromWireError(error) as Error);
   }
 
   #scheduleFlush(): void {

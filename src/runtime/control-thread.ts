@@ -5,7 +5,6 @@ import { BroadcastChannel, type MessagePort } from 'node:worker_threads';
 import { systemClock } from '../core/clock.ts';
 import { describeHosts } from '../core/call/cluster-services.ts';
 import type { ClusterStatus } from '../core/call/snapshot-state.ts';
-import { MeshError } from '../core/errors.ts';
 import { SnapshotStore } from '../core/model/snapshot-store.ts';
 import type { Snapshot } from '../core/model/snapshot.ts';
 import type { BreakerState } from '../core/policy/error-rate-breaker.ts';
@@ -15,6 +14,7 @@ import { HealthCheckers } from './health-checkers.ts';
 import { awaitListener } from './await-listener.ts';
 import { type ControlToMain, type ControlWorkerData, controlChannel, kCounterClusters, type MainToControl, type ToControl, type ToWorker, workerChannel } from './protocol.ts';
 import { statsRecorder } from './stats-relay.ts';
+import { toWireError } from './wire-error.ts';
 
 type HostsDown = Extract<ToWorker, { type: 'hosts-down' }>;
 const EMPTY_DOWN = '[[],[]]';
@@ -138,7 +138,7 @@ export class ControlThread {
     const reply = (error: unknown) => {
       this.#admissions.delete(key);
       if (abort.signal.aborted) return;
-      this.#send(message.threadId, { type: 'admitted', id: message.id, error: error === undefined ? undefined : wire(error) });
+      this.#send(message.threadId, { type: 'admitted', id: message.id, error: error === undefined ? undefined : toWireError(error) });
     };
     limiter.acquire({ ...(message.caller === undefined ? {} : { caller: message.caller }), ...(message.priority === undefined ? {} : { priority: message.priority }), signal: abort.signal }).then(
       () => reply(undefined),
@@ -147,7 +147,7 @@ export class ControlThread {
   }
 
   #ensureListener(threadId: number, id: number, name: string): void {
-    const done = (error: unknown) => this.#send(threadId, { type: 'listener-ready', id, error: error === undefined ? undefined : wire(error) });
+    const done = (error: unknown) => this.#send(threadId, { type: 'listener-ready', id, error: error === undefined ? undefined : toWireError(error) });
     if (this.#xds === undefined || this.#staticListeners.has(name)) return done(undefined);
     const known = this.#store.current.listeners.has(name);
     this.#xds.then((xds) => awaitListener(xds, name, this.#data.failOpen && !known)).then(
@@ -215,8 +215,4 @@ export class ControlThread {
   #toMain(message: ControlToMain): void {
     this.#main.postMessage(message);
   }
-}
-
-function wire(error: unknown): { code: MeshError['code'] | 'INTERNAL'; message: string } {
-  return error instanceof MeshError ? { code: error.code, message: error.message } : { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
 }

@@ -6,7 +6,6 @@ import { move, transferableSymbol, valueSymbol } from 'piscina';
 import type { Readable } from 'node:stream';
 import { systemClock } from '../core/clock.ts';
 import { handleRequest, type MeshRequest, type PipelineResult } from '../core/call/request-pipeline.ts';
-import { MeshError } from '../core/errors.ts';
 import type { PolicyOverrides } from '../core/model/caller-overrides.ts';
 import type { Snapshot } from '../core/model/snapshot.ts';
 import type { BreakerState } from '../core/policy/error-rate-breaker.ts';
@@ -18,9 +17,10 @@ import { XProtocolTransport } from '../protocols/xprotocol/xprotocol-transport.t
 import { ControlLink } from './control-link.ts';
 import { abortable } from './await-listener.ts';
 import { ownChunk, PortReadable } from './port-body.ts';
-import { type CallReply, type CallTask, type CancelMessage, cancelChannel, type DataPlaneWorkerData, kCancelSlots, type ToWorker, type WireError } from './protocol.ts';
+import { type CallReply, type CallTask, type CancelMessage, cancelChannel, type DataPlaneWorkerData, kCancelSlots, type ToWorker } from './protocol.ts';
 import { type ReplyBody, replyBody } from './reply-body.ts';
 import { statsRecorder } from './stats-relay.ts';
+import { toWireError } from './wire-error.ts';
 import { WorkerPipelineState } from './worker-pipeline-state.ts';
 
 /** A piscina result whose buffers and ports are transferred, not copied. */
@@ -99,7 +99,7 @@ export class DataPlane {
       return await toReply(result);
     } catch (error) {
       await this.#link.recorded();
-      return { kind: 'error', error: wireError(error) };
+      return { kind: 'error', error: toWireError(error) };
     } finally {
       this.#calls.delete(task.id);
     }
@@ -179,10 +179,4 @@ async function toReply(result: PipelineResult): Promise<Moved | CallReply> {
 
 function frameBody(bytes: Uint8Array): ReplyBody {
   return { body: { kind: 'frame', bytes }, transfer: [bytes.buffer as ArrayBuffer] };
-}
-
-function wireError(error: unknown): WireError {
-  if (error instanceof MeshError) return { code: error.code, message: error.message };
-  if (error instanceof Error && error.name === 'AbortError') return { code: 'ABORTED', message: error.message };
-  return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
 }

@@ -34,6 +34,7 @@ import {
   type WireBody,
 } from './protocol.ts';
 import { replayStats } from './stats-relay.ts';
+import { fromWireError } from './wire-error.ts';
 
 export interface WorkerHostOptions {
   readonly bootstrap: Bootstrap;
@@ -268,12 +269,7 @@ function fromReply(reply: CallReply, signal: AbortSignal | undefined): PipelineR
   if (reply.kind === 'local') {
     return { kind: 'local', status: reply.status, body: reply.body, responseFlag: reply.responseFlag, ...(reply.grpcStatus === undefined ? {} : { grpcStatus: reply.grpcStatus }) };
   }
-  if (reply.kind === 'error') {
-    const { code, message } = reply.error;
-    if (code === 'ABORTED') throw signal?.reason ?? new DOMException(message, 'AbortError');
-    if (code === 'INTERNAL') throw new Error(message);
-    throw new MeshError(code, message);
-  }
+  if (reply.kind === 'error') throw fromWireError(reply.error, signal?.reason);
   return {
     kind: 'upstream',
     cluster: reply.cluster,

@@ -7,6 +7,7 @@ import type { Socket } from 'node:net';
 import { PassThrough, type Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { RESPONSE_FLAGS_HEADER } from '../api/fetch-adapter.ts';
+import { HOP_BY_HOP } from '../protocols/http/headers.ts';
 import type { MeshDispatcher } from '../api/mesh-dispatcher.ts';
 import { MeshError } from '../core/errors.ts';
 import { encodeGrpcMessage, GRPC_STATUS, grpcStatusFor, isGrpcContentType } from './grpc-status.ts';
@@ -20,7 +21,7 @@ export interface H2cListenerOptions extends ListenerRouting {
 }
 
 /** Fields HTTP/2 forbids (RFC 9113 §8.2.2) or that belong to one hop; node:http2 refuses to send the first kind. */
-const CONNECTION_SPECIFIC: ReadonlySet<string> = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'http2-settings', 'te', 'host']);
+const CONNECTION_SPECIFIC: ReadonlySet<string> = new Set([...HOP_BY_HOP, 'http2-settings', 'te']);
 
 const NO_BODY_STATUSES: ReadonlySet<number> = new Set([204, 205, 304]);
 

@@ -3,7 +3,14 @@
 // response header lists are joined into one value (RFC 9110 §5.3).
 import type { IncomingHttpHeaders } from 'node:http';
 
-const CONNECTION_SPECIFIC: ReadonlySet<string> = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'expect', 'host']);
+/**
+ * Connection-specific fields (RFC 9110 §7.6.1), every layer's base: a proxy never forwards them,
+ * and `host` is the target's authority. Each layer adds the few that are its own business.
+ */
+export const HOP_BY_HOP: ReadonlySet<string> = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'host']);
+
+/** `expect` too: the upstream leg's 100-continue is undici's. */
+const CONNECTION_SPECIFIC: ReadonlySet<string> = new Set([...HOP_BY_HOP, 'expect']);
 
 /** Request headers for undici: `host` is the call's authority (HTTP/2's :authority); `te` only as `trailers` (gRPC). */
 export function requestHeaders(headers: ReadonlyMap<string, string>, authority: string): Record<string, string> {
