@@ -13,6 +13,7 @@ import { XProtocolTransport } from '../protocols/xprotocol/xprotocol-transport.t
 import { HealthCheckers } from './health-checkers.ts';
 import { awaitListener } from './await-listener.ts';
 import type { XdsHandle } from '../xds/start-xds.ts';
+import { within } from './within.ts';
 import { HealthySince } from '../core/lb/healthy-since.ts';
 
 export interface InlineHostOptions {
@@ -91,12 +92,7 @@ export class InlineHost {
     this.#unsubscribe();
     this.#state.close();
     this.#checkers.close();
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<'expired'>((resolve) => {
-      timer = setTimeout(() => resolve('expired'), deadlineMs);
-    });
-    const outcome = await Promise.race([Promise.all([this.#transport.close(), this.#xprotocol.close()]).then(() => 'drained' as const), expired]);
-    clearTimeout(timer);
+    const outcome = await within(Promise.all([this.#transport.close(), this.#xprotocol.close()]), deadlineMs);
     if (outcome === 'expired') await Promise.all([this.#transport.destroy(), this.#xprotocol.destroy()]);
   }
 

@@ -34,6 +34,7 @@ import {
   type WireBody,
 } from './protocol.ts';
 import { replayStats } from './stats-relay.ts';
+import { within } from './within.ts';
 import { fromWireError } from './wire-error.ts';
 
 export interface WorkerHostOptions {
@@ -233,20 +234,14 @@ export class WorkerHost {
   async close(deadlineMs: number): Promise<void> {
     if (this.#closing) return;
     this.#closing = true;
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs)));
-    await Promise.race([this.#pool.close(), expired]);
-    clearTimeout(timer);
+    await within(this.#pool.close(), deadlineMs);
     await this.#pool.destroy();
     this.#cancels.close();
     // Ref'd while it stops: an app awaiting close() at the end of its work has nothing else keeping it alive.
     this.#control.ref();
     const closed = new Promise<void>((resolve) => this.#control.once('exit', () => resolve()));
     this.#toControl({ type: 'close' });
-    let fallback: NodeJS.Timeout | undefined;
-    const stopped = await Promise.race([closed.then(() => true), new Promise<boolean>((resolve) => (fallback = setTimeout(() => resolve(false), 1000)))]);
-    clearTimeout(fallback);
-    if (!stopped) await this.#control.terminate();
+    if ((await within(closed, 1000)) === 'expired') await this.#control.terminate();
     this.#stats?.close();
   }
 

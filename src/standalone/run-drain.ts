@@ -5,6 +5,7 @@ import { Server as HttpServer } from 'node:http';
 import { Server as NetServer } from 'node:net';
 import type { Mesh } from '../api/mesh.ts';
 import { MeshError } from '../core/errors.ts';
+import { within } from '../runtime/within.ts';
 import type { ListeningServer } from './run-listeners.ts';
 
 export type DrainMode = 'shutdown' | 'handover';
@@ -57,14 +58,4 @@ function idleLifetime(server: ListeningServer): number {
   if (!(server instanceof HttpServer)) return CONNECTION_GRACE_MS;
   const buffer = (server as HttpServer & { keepAliveTimeoutBuffer?: number }).keepAliveTimeoutBuffer ?? 0;
   return server.keepAliveTimeout + buffer + CONNECTION_GRACE_MS;
-}
-
-async function within(work: Promise<unknown>, ms: number): Promise<'done' | 'expired'> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<'expired'>((resolve) => {
-    timer = setTimeout(() => resolve('expired'), ms);
-  });
-  const outcome = await Promise.race([work.then(() => 'done' as const), expired]);
-  clearTimeout(timer);
-  return outcome;
 }
