@@ -22,6 +22,11 @@ export interface ResourceWatcher<T> {
   onResource(value: T): void;
   /** The server says it has no such resource, or the initial fetch timed out. */
   onDoesNotExist(reason: string): void;
+  /**
+   * The server sent the resource but it was NACKED, and no earlier version was ever accepted
+   * (gRPC A88's resource error): nothing can be used until the server sends a valid one.
+   */
+  onRejected?(reason: string): void;
 }
 
 export interface XdsLogger {
@@ -130,6 +135,7 @@ export class AdsClient {
     }
     if (entry.value !== undefined) w.onResource(entry.value);
     else if (entry.status === 'DOES_NOT_EXIST') w.onDoesNotExist(entry.error ?? `${type.typeName} "${name}" does not exist`);
+    else if (entry.status === 'NACKED') w.onRejected?.(rejection(entry));
     return () => {
       entry.watchers.delete(w);
       if (entry.watchers.size > 0 || state.entries.get(name) !== entry) return;
@@ -264,11 +270,19 @@ export class AdsClient {
       // NACK: the whole response is refused; every resource keeps its previous version.
       const detail = failures.map((f) => f.error).join('; ');
       this.#log.warn(`xDS NACK of ${state.type.typeName} version ${JSON.stringify(response.version_info)}: ${detail}`);
+      const rejected: ResourceEntry[] = [];
       for (const f of failures) {
         const entry = f.name === undefined ? undefined : state.entries.get(f.name);
-        if (entry !== undefined) Object.assign(entry, { status: 'NACKED', error: f.error, updatedAt: now });
+        if (entry === undefined) continue;
+        Object.assign(entry, { status: 'NACKED', error: f.error, updatedAt: now });
+        // The server did answer for it: the initial fetch timer has nothing left to wait for.
+        if (entry.value !== undefined) continue;
+        entry.timer?.cancel();
+        entry.timer = undefined;
+        rejected.push(entry);
       }
       this.#sendRequest(state, detail);
+      for (const entry of rejected) for (const w of [...entry.watchers]) w.onRejected?.(rejection(entry));
       return;
     }
     state.version = response.version_info;
@@ -344,4 +358,9 @@ export class AdsClient {
     }
     this.#log.info(`xDS control plane unreachable (${detail}); started from the last-known-good cache (${count} resources)`);
   }
+}
+
+/** Why a resource never accepted cannot be used: the decoder's error, which names the resource and the field. */
+function rejection(entry: ResourceEntry): string {
+  return `${entry.error ?? `"${entry.name}"`} (NACKed by this client; no earlier version was accepted)`;
 }

@@ -26,7 +26,15 @@ export interface XdsConfigOptions {
 interface Watched<T> {
   value: T | undefined;
   missing: string | undefined;
+  /** NACKed with no version ever accepted: unusable until the server sends a valid one. */
+  rejected: string | undefined;
   readonly cancel: () => void;
+}
+
+/** Why a call cannot use the resource: it does not exist, or it was only ever sent invalid. */
+function unusable(watched: Watched<unknown> | undefined): string | undefined {
+  if (watched === undefined) return undefined;
+  return watched.missing ?? (watched.value === undefined ? watched.rejected : undefined);
 }
 
 interface Waiter {
@@ -87,17 +95,23 @@ export class XdsConfig {
   }
 
   #watch<T>(type: XdsResourceType<T>, name: string): Watched<T> {
-    const watched: Watched<T> = { value: undefined, missing: undefined, cancel: () => {} };
+    const watched: Watched<T> = { value: undefined, missing: undefined, rejected: undefined, cancel: () => {} };
     let ready = false;
     const cancel = this.#options.client.watch(type, name, {
       onResource: (value) => {
         watched.value = value;
         watched.missing = undefined;
+        watched.rejected = undefined;
         if (ready) this.#updateSoon();
       },
       onDoesNotExist: (reason) => {
         watched.value = undefined;
         watched.missing = reason;
+        watched.rejected = undefined;
+        if (ready) this.#updateSoon();
+      },
+      onRejected: (reason) => {
+        watched.rejected = reason;
         if (ready) this.#updateSoon();
       },
     });
@@ -178,24 +192,28 @@ export class XdsConfig {
 
   #readiness(name: string): 'ready' | 'pending' | { missing: string } {
     const l = this.#listeners.get(name);
-    if (l?.missing !== undefined) return { missing: l.missing };
+    const listenerUnusable = unusable(l);
+    if (listenerUnusable !== undefined) return { missing: listenerUnusable };
     const listener = this.#applied.listeners.get(name);
     if (listener === undefined) return 'pending';
     let config: RouteConfiguration | undefined;
-    if (listener.routeSource.kind === 'inline') config = listener.routeSource.routeConfig;
+    /** The route configuration as received: applied only once its clusters are, but they may be the ones that cannot be. */
+    let received: RouteConfiguration | undefined;
+    if (listener.routeSource.kind === 'inline') config = received = listener.routeSource.routeConfig;
     else {
       const r = this.#routes.get(listener.routeSource.routeConfigName);
-      if (r?.missing !== undefined) return { missing: r.missing };
+      const routesUnusable = unusable(r);
+      if (routesUnusable !== undefined) return { missing: routesUnusable };
       config = this.#applied.routeConfigurations.get(listener.routeSource.routeConfigName);
+      received = r?.value ?? config;
     }
-    if (config === undefined) return 'pending';
-    for (const cluster of clustersOf(config, new Set())) {
+    for (const cluster of received === undefined ? [] : clustersOf(received, new Set())) {
       const c = this.#clusters.get(cluster);
-      if (c?.missing !== undefined) return { missing: c.missing };
       const eds = c?.value?.type === 'EDS' ? this.#endpoints.get(c.value.edsServiceName) : undefined;
-      if (eds?.missing !== undefined) return { missing: eds.missing };
+      const why = unusable(c) ?? unusable(eds);
+      if (why !== undefined) return { missing: why };
     }
-    return 'ready';
+    return config === undefined ? 'pending' : 'ready';
   }
 
   #scheduleSweep(): void {

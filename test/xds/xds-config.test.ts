@@ -145,6 +145,23 @@ test('DOES_NOT_EXIST: an LDS response without the subscribed listener fails the 
   await assert.rejects(config.ensureListener('reviews:80'), /Listener "reviews:80" does not exist: the server's response version "l1"/);
 });
 
+test('NACK: a cluster the server only ever sent invalid fails the waiting call at once, naming the field; a valid one later serves', async () => {
+  serveAll();
+  server.setResources(CDS, 'c1', [edsCluster('reviews', { ring_hash_lb_config: {} })]);
+  const clock = new FakeClock();
+  const { config } = mesh(server.target, clock);
+  // No clock advance: the wait ends on the NACK, not on the initial fetch timeout.
+  await assert.rejects(config.ensureListener('reviews:80'), (error: unknown) => {
+    assert.ok(error instanceof MeshError);
+    assert.match(error.message, /Cluster "reviews": resources\[0\]\.ring_hash_lb_config: set, but lb_policy is ROUND_ROBIN \(NACKed by this client; no earlier version was accepted\)/);
+    return true;
+  });
+  const from = server.requests.length;
+  server.setResources(CDS, 'c2', [edsCluster('reviews')]);
+  await server.waitForRequest((r) => r.typeUrl === CDS && r.versionInfo === 'c2' && r.errorDetail === undefined, from);
+  await config.ensureListener('reviews:80');
+});
+
 test('config dump: type, name, version, status and last update of every watched resource', async () => {
   serveAll();
   const clock = new FakeClock(5_000);
