@@ -11,6 +11,9 @@ export function durationMs(fields: Fields, name: string): number | undefined {
   return parseDuration(f.value, f.path);
 }
 
+/** google.protobuf.Duration's range: about 10,000 years. */
+const MAX_DURATION_SECONDS = 315_576_000_000;
+
 export function parseDuration(value: unknown, path: ConfigPath): number {
   if (typeof value === 'string') {
     const m = /^(-?\d+)(?:\.(\d{1,9}))?s$/.exec(value);
@@ -22,8 +25,12 @@ export function parseDuration(value: unknown, path: ConfigPath): number {
   if (isPlainObject(value) && ('seconds' in value || 'nanos' in value)) {
     const seconds = Number(value.seconds ?? 0);
     const nanos = Number(value.nanos ?? 0);
-    if (!Number.isFinite(seconds) || !Number.isFinite(nanos) || seconds < 0 || nanos < 0) {
-      throw new ConfigError(path, 'expected a non-negative duration {seconds, nanos}');
+    // google.protobuf.Duration: whole seconds up to 10,000 years, nanos a fraction of one second.
+    if (!Number.isInteger(seconds) || seconds < 0 || seconds > MAX_DURATION_SECONDS) {
+      throw new ConfigError([...path, 'seconds'], `expected whole seconds from 0 to ${MAX_DURATION_SECONDS}, got ${describe(value.seconds)}`);
+    }
+    if (!Number.isInteger(nanos) || nanos < 0 || nanos > 999_999_999) {
+      throw new ConfigError([...path, 'nanos'], `expected 0 to 999999999 nanoseconds, got ${describe(value.nanos)}`);
     }
     return seconds * 1000 + nanos / 1e6;
   }

@@ -50,5 +50,12 @@ test('durations in both proto3 forms', () => {
     [{ seconds: '3' }, 3000],
   ];
   for (const [input, ms] of cases) assert.equal(parseDuration(input, ['d']), ms, JSON.stringify(input));
-  for (const bad of ['1', '1m', '-1s', 5, { seconds: -1 }]) assert.throws(() => parseDuration(bad, ['d']), /^ConfigError: d: /, JSON.stringify(bad));
+  for (const bad of ['1', '1m', '-1s', 5, { seconds: -1 }]) assert.throws(() => parseDuration(bad, ['d']), /^ConfigError: d(\.seconds)?: /, JSON.stringify(bad));
+});
+
+test('a {seconds, nanos} duration out of google.protobuf.Duration range names the field', () => {
+  assert.throws(() => parseDuration({ seconds: 1, nanos: 1_000_000_000 }, ['route', 'timeout']), { message: 'route.timeout.nanos: expected 0 to 999999999 nanoseconds, got number 1000000000' });
+  assert.throws(() => parseDuration({ seconds: 0, nanos: -5 }, ['d']), { message: 'd.nanos: expected 0 to 999999999 nanoseconds, got number -5' });
+  assert.throws(() => parseDuration({ seconds: 1.5 }, ['d']), { message: 'd.seconds: expected whole seconds from 0 to 315576000000, got number 1.5' });
+  assert.throws(() => parseDuration({ seconds: 'x' }, ['d']), /^ConfigError: d\.seconds: expected whole seconds/);
 });
