@@ -3,48 +3,19 @@
 // rate limit that holds for the process across four workers.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { createMesh, type Mesh } from '../../src/api/mesh.ts';
 import { MeshError } from '../../src/core/errors.ts';
 import { HCM_TYPE, localCluster, meshBootstrap } from '../helpers/bootstrap-builders.ts';
-
-async function upstream(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ server: Server; port: number; hits: () => number }> {
-  let hits = 0;
-  const server = createServer((req, res) => {
-    hits++;
-    handler(req, res);
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return { server, port: (server.address() as AddressInfo).port, hits: () => hits };
-}
-
-function close(server: Server): Promise<void> {
-  server.closeAllConnections();
-  return new Promise((resolve) => server.close(() => resolve()));
-}
-
-/** Resolves once `check` holds, polling; fails after `ms`. */
-async function until(check: () => boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+import { startUpstream, type Upstream } from '../e2e/fixtures/upstream.ts';
 
 test('worker mode: bodies stream both ways across threads', async (t) => {
-  const echo = await upstream((req, res) => {
-    if (req.url === '/big') return void res.end(Buffer.alloc(3_000_000, 7));
-    req.pipe(res);
-  });
+  // Bodies here are ASCII bytes, which the fixture's string body keeps as they are.
+  const echo = await startUpstream('echo', 'http1', (req, reply) => reply.send(200, req.path === '/big' ? '\x07'.repeat(3_000_000) : req.body));
   const mesh = await createMesh({ mode: 'worker', bootstrap: meshBootstrap('svc:80', ['svc'], [{ match: { prefix: '/' }, route: { cluster: 'svc' } }], [localCluster('svc', [echo.port])]) });
   t.after(async () => {
     await mesh.close();
-    await close(echo.server);
+    await echo.close();
   });
   assert.equal(mesh.mode, 'worker');
 
@@ -68,16 +39,16 @@ test('worker mode: bodies stream both ways across threads', async (t) => {
   assert.equal(echoed[echoed.length - 1], 63);
 });
 
-async function slowMesh(failOpen: boolean, t: test.TestContext): Promise<{ mesh: Mesh; direct: Awaited<ReturnType<typeof upstream>>; slow: Awaited<ReturnType<typeof upstream>> }> {
-  const slow = await upstream(() => {});
-  const direct = await upstream((_req, res) => res.end('direct'));
+async function slowMesh(failOpen: boolean, t: test.TestContext): Promise<{ mesh: Mesh; direct: Upstream; slow: Upstream }> {
+  const slow = await startUpstream('slow', 'http1', () => {});
+  const direct = await startUpstream('direct');
   // Calls to the direct server's authority are routed by the mesh to the slow one.
   const name = `127.0.0.1:${direct.port}`;
   const mesh = await createMesh({ mode: 'worker', workers: 1, failOpen, bootstrap: meshBootstrap(name, ['*'], [{ match: { prefix: '/' }, route: { cluster: 'slow' } }], [localCluster('slow', [slow.port])]) });
   t.after(async () => {
     await mesh.close({ deadlineMs: 100 });
-    await close(slow.server);
-    await close(direct.server);
+    await slow.close();
+    await direct.close();
   });
   return { mesh, direct, slow };
 }
@@ -85,27 +56,27 @@ async function slowMesh(failOpen: boolean, t: test.TestContext): Promise<{ mesh:
 test('worker mode: a killed worker fails its call with a retriable error, and a new one serves the next', async (t) => {
   const { mesh, direct, slow } = await slowMesh(false, t);
   const call = mesh.fetch(`http://127.0.0.1:${direct.port}/hang`);
-  await until(() => slow.hits() === 1);
+  await slow.waitForCount(1);
   const [worker] = mesh.threads()!.dataPlane;
   await worker!.terminate();
   await assert.rejects(call, (error: unknown) => error instanceof MeshError && error.code === 'SIDELET_RUNTIME_FAILURE' && error.retriable);
   // The replacement worker serves calls (here one that fails fast: no route).
   await assert.rejects(mesh.fetch('http://elsewhere/x'), (error: unknown) => error instanceof MeshError && error.code === 'SIDELET_NO_ROUTE');
-  assert.equal(direct.hits(), 0);
+  assert.equal(direct.count(), 0);
 });
 
 test('worker mode with failOpen: the call of a killed worker goes direct to its authority', async (t) => {
   const { mesh, direct, slow } = await slowMesh(true, t);
   const call = mesh.fetch(`http://127.0.0.1:${direct.port}/hang`);
-  await until(() => slow.hits() === 1);
+  await slow.waitForCount(1);
   await mesh.threads()!.dataPlane[0]!.terminate();
   const response = await call;
   assert.equal(await response.text(), 'direct');
-  assert.equal(direct.hits(), 1);
+  assert.equal(direct.count(), 1);
 });
 
 test('worker mode: a 100 rps limit admits 100 ± 10 per second in total across 4 workers', async (t) => {
-  const ok = await upstream((_req, res) => res.end('ok'));
+  const ok = await startUpstream('ok');
   const rateLimit = {
     '@type': 'type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit',
     stat_prefix: 'rl',
@@ -133,7 +104,7 @@ test('worker mode: a 100 rps limit admits 100 ± 10 per second in total across 4
   const mesh = await createMesh({ mode: 'worker', workers: 4, bootstrap });
   t.after(async () => {
     await mesh.close();
-    await close(ok.server);
+    await ok.close();
   });
   assert.equal(mesh.threads()!.dataPlane.length, 4);
   // Warm every worker's route state, then let the bucket refill.
