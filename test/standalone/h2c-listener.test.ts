@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { type TestContext, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { createH2cServer } from '../../src/standalone/h2c-listener.ts';
-import { HCM_TYPE, localCluster } from '../helpers/bootstrap-builders.ts';
+import { apiListener, localCluster } from '../helpers/bootstrap-builders.ts';
 import { h2Cluster, httpUpstream, listen, MODES, meshOf } from './listener-fixtures.ts';
 
 const bytes = (b: Buffer): Buffer => b;
@@ -91,9 +91,6 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-function outbound(name: string, domains: readonly string[], routes: readonly object[]): object {
-  return { name, api_listener: { api_listener: { '@type': HCM_TYPE, route_config: { name, virtual_hosts: [{ name, domains, routes }] } } } };
-}
 
 const ONE_CALL_PER_HOUR = {
   'envoy.filters.http.local_ratelimit': {
@@ -121,14 +118,14 @@ async function setup(t: TestContext, mode: (typeof MODES)[number]): Promise<{ po
   const mesh = await meshOf(t, {
     static_resources: {
       listeners: [
-        outbound('greeter:80', ['greeter'], [
+        apiListener('greeter:80', ['greeter'], [
           { match: { prefix: '/test.Echo/Limited' }, route: { cluster: 'grpc' }, typed_per_filter_config: ONE_CALL_PER_HOUR },
           { match: { prefix: '/test.Echo/Slow' }, route: { cluster: 'grpc', timeout: '0.2s' } },
           { match: { prefix: '/test.Echo/Hold' }, route: { cluster: 'grpc', timeout: '0s' } },
           { match: { prefix: '/test.Echo/' }, route: { cluster: 'grpc' } },
         ]),
-        outbound('down:80', ['down'], [{ match: { prefix: '/' }, route: { cluster: 'down' } }]),
-        outbound('web:80', ['web'], [{ match: { prefix: '/' }, route: { cluster: 'web' } }]),
+        apiListener('down:80', ['down'], [{ match: { prefix: '/' }, route: { cluster: 'down' } }]),
+        apiListener('web:80', ['web'], [{ match: { prefix: '/' }, route: { cluster: 'web' } }]),
       ],
       clusters: [h2Cluster('grpc', grpcPort), h2Cluster('down', await closedPort()), localCluster('web', [webPort])],
     },

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Agent, request } from 'undici';
-import { HCM_TYPE, localCluster } from '../helpers/bootstrap-builders.ts';
+import { apiListener, localCluster } from '../helpers/bootstrap-builders.ts';
 import { replaceFile, SidecarProcess, tempDir } from './sidecar-process.ts';
 
 const RESTARTS = 3;
@@ -24,10 +24,9 @@ type Transport = 'tcp' | 'unix';
 /** The generation's config: the same route, adding `x-generation: N` so answers tell who served them. */
 function bootstrap(generation: number, upstreamPort: number): string {
   const route = { match: { prefix: '/' }, route: { cluster: 'svc' }, request_headers_to_add: [{ header: { key: 'x-generation', value: String(generation) } }] };
-  const routeConfig = { name: 'svc', virtual_hosts: [{ name: 'svc', domains: ['svc'], routes: [route] }] };
   return JSON.stringify({
     static_resources: {
-      listeners: [{ name: 'svc:80', api_listener: { api_listener: { '@type': HCM_TYPE, route_config: routeConfig } } }],
+      listeners: [apiListener('svc:80', ['svc'], [route])],
       clusters: [localCluster('svc', [upstreamPort])],
     },
   });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import { request } from 'undici';
 import { stringify } from 'yaml';
-import { HCM_TYPE, localCluster } from '../helpers/bootstrap-builders.ts';
+import { apiListener, localCluster } from '../helpers/bootstrap-builders.ts';
 import { replaceFile, SidecarProcess, tempDir } from './sidecar-process.ts';
 
 async function upstream(t: TestContext, name: string): Promise<number> {
@@ -27,7 +27,7 @@ async function upstream(t: TestContext, name: string): Promise<number> {
 function yaml(cluster: 'blue' | 'green', ports: { blue: number; green: number }, edit: (doc: { static_resources: { clusters: Record<string, unknown>[] } } & Record<string, unknown>) => void = () => {}): string {
   const doc = {
     static_resources: {
-      listeners: [{ name: 'svc:80', api_listener: { api_listener: { '@type': HCM_TYPE, route_config: { name: 'svc', virtual_hosts: [{ name: 'svc', domains: ['svc'], routes: [{ match: { prefix: '/' }, route: { cluster } }] }] } } } }],
+      listeners: [apiListener('svc:80', ['svc'], [{ match: { prefix: '/' }, route: { cluster } }])],
       clusters: [localCluster('blue', [ports.blue]), localCluster('green', [ports.green])] as Record<string, unknown>[],
     },
   };

@@ -7,18 +7,17 @@ import { createServer } from 'node:http';
 import { connect } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
-import { HCM_TYPE, localCluster } from '../helpers/bootstrap-builders.ts';
+import { apiListener, boundListener, localCluster } from '../helpers/bootstrap-builders.ts';
 import { createDubboConsumer, startDubboProvider } from '../interop/xprotocol/dubbo-peers.ts';
 import { answer, ECHO_INTERFACE } from '../interop/xprotocol/echo-service.ts';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SidecarProcess, tempDir } from './sidecar-process.ts';
 
+/** A listener routing everything under `domains` to `cluster`: outbound, or bound to `address`. */
 function listener(name: string, domains: string[], cluster: string, address?: object): object {
-  const hcm = { '@type': HCM_TYPE, stat_prefix: name, route_config: { name, virtual_hosts: [{ name, domains, routes: [{ match: { prefix: '/' }, route: { cluster } }] }] }, http_filters: [{ name: 'envoy.filters.http.router' }] };
-  return address === undefined
-    ? { name, api_listener: { api_listener: hcm } }
-    : { name, address, filter_chains: [{ filters: [{ name: 'envoy.filters.network.http_connection_manager', typed_config: hcm }] }] };
+  const routes = [{ match: { prefix: '/' }, route: { cluster } }];
+  return address === undefined ? apiListener(name, domains, routes) : boundListener(name, address, domains, routes);
 }
 
 test('sidelet run serves h2c, a bound listener and Dubbo', async (t) => {

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { type TestContext, test } from 'node:test';
-import { HCM_TYPE, localCluster, meshBootstrap } from '../helpers/bootstrap-builders.ts';
+import { apiListener, localCluster, meshBootstrap } from '../helpers/bootstrap-builders.ts';
 
 const cli = new URL('../../src/standalone/cli.ts', import.meta.url).pathname;
 
@@ -87,9 +87,6 @@ async function upstream(t: TestContext, handler: (req: IncomingMessage, res: Ser
   return (server.address() as AddressInfo).port;
 }
 
-function listener(name: string, domains: readonly string[], routes: readonly object[]): object {
-  return { name, api_listener: { api_listener: { '@type': HCM_TYPE, route_config: { name, virtual_hosts: [{ name, domains, routes }] } } } };
-}
 
 async function configFile(bootstrap: object): Promise<string> {
   const file = join(await mkdtemp(join(tmpdir(), 'sidelet-run-')), 'mesh.json');
@@ -112,10 +109,10 @@ test('run routes by Host on TCP and on a unix socket, retries a 503 and answers 
   const file = await configFile({
     static_resources: {
       listeners: [
-        listener('reviews:80', ['reviews'], [{ match: { prefix: '/' }, route: { cluster: 'reviews' } }]),
-        listener('ratings:9080', ['ratings:9080'], [{ match: { prefix: '/' }, route: { cluster: 'ratings' } }]),
-        listener('flaky:80', ['flaky'], [{ match: { prefix: '/' }, route: { cluster: 'flaky', retry_policy: { retry_on: '5xx', num_retries: 2 } } }]),
-        listener('echo:80', ['echo'], [{ match: { prefix: '/' }, route: { cluster: 'echo' } }]),
+        apiListener('reviews:80', ['reviews'], [{ match: { prefix: '/' }, route: { cluster: 'reviews' } }]),
+        apiListener('ratings:9080', ['ratings:9080'], [{ match: { prefix: '/' }, route: { cluster: 'ratings' } }]),
+        apiListener('flaky:80', ['flaky'], [{ match: { prefix: '/' }, route: { cluster: 'flaky', retry_policy: { retry_on: '5xx', num_retries: 2 } } }]),
+        apiListener('echo:80', ['echo'], [{ match: { prefix: '/' }, route: { cluster: 'echo' } }]),
       ],
       clusters: [localCluster('reviews', [reviews]), localCluster('ratings', [ratings]), localCluster('flaky', [flaky]), localCluster('echo', [echo])],
     },
@@ -196,7 +193,7 @@ test('a client that goes away aborts its call; SIGTERM drains the call in flight
     arrived.shift()?.(res);
   });
   const file = await configFile({
-    static_resources: { listeners: [listener('slow:80', ['slow'], [{ match: { prefix: '/' }, route: { cluster: 'slow' } }])], clusters: [localCluster('slow', [slow])] },
+    static_resources: { listeners: [apiListener('slow:80', ['slow'], [{ match: { prefix: '/' }, route: { cluster: 'slow' } }])], clusters: [localCluster('slow', [slow])] },
   });
   const sidecar = new Sidecar(t, ['-c', file, '--listen', '127.0.0.1:0', '--drain-timeout', '60000']);
   const port = await sidecar.tcpPort();
@@ -246,7 +243,7 @@ test('a call still running at the drain deadline is answered 503 LR and the proc
   const held = new Promise<void>((resolve) => (arrived = resolve));
   const stuck = await upstream(t, () => arrived());
   const file = await configFile({
-    static_resources: { listeners: [listener('stuck:80', ['stuck'], [{ match: { prefix: '/' }, route: { cluster: 'stuck' } }])], clusters: [localCluster('stuck', [stuck])] },
+    static_resources: { listeners: [apiListener('stuck:80', ['stuck'], [{ match: { prefix: '/' }, route: { cluster: 'stuck' } }])], clusters: [localCluster('stuck', [stuck])] },
   });
   const sidecar = new Sidecar(t, ['-c', file, '--listen', '127.0.0.1:0', '--drain-timeout', '100']);
   const answer = send({ port: await sidecar.tcpPort(), host: '127.0.0.1', headers: { host: 'stuck' } });
