@@ -96,6 +96,16 @@ export class UpstreamConnection {
     return this.#ending === undefined && !this.#draining;
   }
 
+  /** The TCP connection is up; calls sent before wait in the socket (Envoy's pending requests of a multiplexed pool). */
+  get connected(): boolean {
+    return this.#connected;
+  }
+
+  /** Calls waiting for the connection to come up: all of them until it connects. */
+  get waitingCalls(): number {
+    return this.#connected ? 0 : this.#pending.size;
+  }
+
   /**
    * Sends one request frame (`bytes`, owned by the connection from now on: its id is rewritten
    * in place). Returns the cancel of the call: its answer, arriving later, is dropped.

@@ -24,6 +24,8 @@ export interface XProtocolTransportOptions {
 
 interface ClusterState {
   connectTimeoutMs: number;
+  /** circuit_breakers max_pending_requests (DEFAULT priority): calls that may wait for connections to come up. */
+  maxPending: number;
   /** The cluster asks for TLS, which RPC connections do not speak yet: calls fail rather than go out in plaintext. */
   tls: boolean;
   /** By `<endpoint id> <protocol>`. */
@@ -59,11 +61,13 @@ export class XProtocolTransport {
   /** Adds or updates a cluster; connections to endpoints no longer in `assignment` close once their calls are answered. */
   setCluster(cluster: Cluster, assignment: ClusterLoadAssignment): void {
     const state = this.#clusters.get(cluster.name);
+    const maxPending = cluster.circuitBreakers.thresholds.DEFAULT.maxPendingRequests;
     if (state === undefined) {
-      this.#clusters.set(cluster.name, { connectTimeoutMs: cluster.connectTimeoutMs, tls: cluster.tls !== undefined, connections: new Map() });
+      this.#clusters.set(cluster.name, { connectTimeoutMs: cluster.connectTimeoutMs, maxPending, tls: cluster.tls !== undefined, connections: new Map() });
       return;
     }
     state.connectTimeoutMs = cluster.connectTimeoutMs;
+    state.maxPending = maxPending;
     state.tls = cluster.tls !== undefined;
     const present = new Set(assignment.localities.flatMap((l) => l.endpoints.map((e) => e.id)));
     for (const [key, connection] of state.connections) {
@@ -126,6 +130,16 @@ export class XProtocolTransport {
       void made.closed().then(() => {
         if (state.connections.get(key) === made) state.connections.delete(key);
       });
+    }
+    // As Envoy's pools: a call that must wait for a connection is pending, up to
+    // max_pending_requests; beyond that it overflows (UO) without being sent.
+    if (!connection.connected) {
+      let waiting = 0;
+      for (const each of state.connections.values()) waiting += each.waitingCalls;
+      if (waiting >= state.maxPending) {
+        handler.onFailure('overflow', `max_pending_requests (${state.maxPending}) reached in cluster "${request.cluster}": calls are waiting for connections to come up`);
+        return NOTHING_TO_CANCEL;
+      }
     }
     const cancel = connection.send(Buffer.from(frame), oneway, {
       onAnswer: (answer) => handler.onResponse(answer === undefined ? ONEWAY_SENT : { status: codec.httpStatus(answer), headers: answer.headers, body: answer.bytes }),

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { RpcCall } from '../../../src/core/call/rpc-call.ts';
 import type { Endpoint } from '../../../src/core/model/endpoint.ts';
+import { DEFAULT_CIRCUIT_BREAKERS } from '../../../src/core/model/policy-circuit-breakers.ts';
 import { BOLT_PROTOCOL } from '../../../src/protocols/bolt/bolt-codec.ts';
 import { DUBBO_PROTOCOL } from '../../../src/protocols/dubbo/dubbo-codec.ts';
 import { XProtocolTransport } from '../../../src/protocols/xprotocol/xprotocol-transport.ts';
@@ -159,6 +160,31 @@ describe('x-protocol transport', () => {
       const result = await answer;
       assert.equal(result.kind === 'failure' && result.failure, 'connect-failure');
       assert.match(result.kind === 'failure' ? result.detail : '', /cluster "secure" has a TLS transport_socket; sidelet\.protocol\.dubbo upstream connections are plaintext only/);
+    } finally {
+      await transport.close();
+    }
+  });
+
+  it('calls waiting for a connection to come up are pending: beyond max_pending_requests they overflow unsent', async () => {
+    const transport = new XProtocolTransport({ log: () => {} });
+    const thresholds = { ...DEFAULT_CIRCUIT_BREAKERS.thresholds.DEFAULT, maxPendingRequests: 2 };
+    const circuitBreakers = { ...DEFAULT_CIRCUIT_BREAKERS, thresholds: { DEFAULT: thresholds, HIGH: thresholds } };
+    transport.setCluster(cluster({ name: 'svc', circuitBreakers }), assignment([locality([host])]));
+    try {
+      const before = upstream.calls().length;
+      // Sent in one turn: the new connection cannot have connected yet, so all three wait for it.
+      const first = send(transport, host, dubboRequest({ method: 'echo' }));
+      const second = send(transport, host, dubboRequest({ method: 'echo' }));
+      const third = send(transport, host, dubboRequest({ method: 'echo' }));
+      const overflow = await third.answer;
+      assert.equal(overflow.kind === 'failure' && overflow.failure, 'overflow');
+      assert.match(overflow.kind === 'failure' ? overflow.detail : '', /max_pending_requests \(2\) reached in cluster "svc"/);
+      assert.equal((await first.answer).kind, 'response');
+      assert.equal((await second.answer).kind, 'response');
+      assert.equal(upstream.calls().length - before, 2, 'the overflowed call was never sent');
+      // Once the connection is up nothing waits: calls go straight out.
+      const later = await Promise.all([1, 2, 3].map(() => send(transport, host, dubboRequest({ method: 'echo' })).answer));
+      assert.deepEqual(later.map((a) => a.kind), ['response', 'response', 'response']);
     } finally {
       await transport.close();
     }
