@@ -81,9 +81,12 @@ export class ControlLink {
     this.#scheduleFlush();
   }
 
-  /** Successes go in the next batch; a failure at once, acknowledged (see `recorded`). */
-  reportBreaker(cluster: string, method: string, failed: boolean): void {
-    if (!failed) {
+  /**
+   * Successes go in the next batch; a failure, or the outcome of a half-open breaker's trial
+   * (`trial`), at once and acknowledged (see `recorded`): those may change the breaker's state.
+   */
+  reportBreaker(cluster: string, method: string, failed: boolean, trial = false): void {
+    if (!failed && !trial) {
       this.#breakers.push([cluster, method, false]);
       this.#scheduleFlush();
       return;
@@ -91,10 +94,10 @@ export class ControlLink {
     const id = this.#nextId++;
     const recorded = this.#request(id).finally(() => this.#unrecorded.delete(recorded));
     this.#unrecorded.add(recorded);
-    this.#post({ type: 'breaker-failure', threadId: this.#threadId, id, cluster, method });
+    this.#post({ type: 'breaker-report', threadId: this.#threadId, id, cluster, method, failed });
   }
 
-  /** Resolves once the control thread has recorded every failure reported so far; undefined when none is pending. */
+  /** Resolves once the control thread has recorded every acknowledged report so far; undefined when none is pending. */
   recorded(): Promise<unknown> | undefined {
     return this.#unrecorded.size === 0 ? undefined : Promise.allSettled([...this.#unrecorded]);
   }

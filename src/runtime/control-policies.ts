@@ -15,7 +15,8 @@ import { CallerRateLimiter } from '../core/policy/rate-limit-callers.ts';
 export interface ControlPolicyEvents {
   /** Outlier detection ejected or returned a host of `cluster`. */
   readonly onEjectionChange: (cluster: string) => void;
-  readonly onBreakerState: (name: string, state: BreakerState) => void;
+  /** `resetTimeoutMs`: the breaker's reset timeout (how long a half-open trial may take before another is allowed). */
+  readonly onBreakerState: (name: string, state: BreakerState, resetTimeoutMs: number) => void;
   readonly stats: MeshStats | undefined;
 }
 
@@ -94,7 +95,7 @@ export class ControlPolicies {
     if (this.#breakers.has(cluster)) return this.#breakers.get(cluster);
     const config = this.#snapshot.clusters.get(cluster)?.errorRateBreaker;
     this.#rotation ??= config && new BucketRotation(this.#clock);
-    const breakers = config && new ClusterErrorRateBreakers(cluster, config, this.#rotation!, this.#events.onBreakerState);
+    const breakers = config && new ClusterErrorRateBreakers(cluster, config, this.#rotation!, (name, state) => this.#events.onBreakerState(name, state, config.resetTimeoutMs));
     this.#breakers.set(cluster, breakers);
     return breakers;
   }

@@ -12,12 +12,17 @@ import type { XdsHandle } from '../xds/start-xds.ts';
 import { ControlPolicies } from './control-policies.ts';
 import { HealthCheckers } from './health-checkers.ts';
 import { awaitListener } from './await-listener.ts';
-import { type ControlToMain, type ControlWorkerData, controlChannel, kCounterClusters, type MainToControl, type ToControl, type ToWorker, workerChannel } from './protocol.ts';
+import { BreakerTrials } from './breaker-trials.ts';
+import { type BreakerTrial, type ControlToMain, type ControlWorkerData, controlChannel, kCounterClusters, type MainToControl, type ToControl, type ToWorker, workerChannel } from './protocol.ts';
 import { statsRecorder } from './stats-relay.ts';
 import { toWireError } from './wire-error.ts';
 
 type HostsDown = Extract<ToWorker, { type: 'hosts-down' }>;
 const EMPTY_DOWN = '[[],[]]';
+
+function breakerMessage(name: string, state: BreakerState, trial: BreakerTrial | undefined): ToWorker {
+  return trial === undefined ? { type: 'breaker', name, state } : { type: 'breaker', name, state, trial };
+}
 
 /** Lives on the control thread for the mesh's whole life. */
 export class ControlThread {
@@ -32,6 +37,7 @@ export class ControlThread {
   /** Shared-counter block of each cluster name ever seen; never reused, so counts survive updates. */
   readonly #layout = new Map<string, number>();
   readonly #breakerStates = new Map<string, BreakerState>();
+  readonly #trials: BreakerTrials;
   /** Hosts last reported down per cluster, so a change is sent once. */
   readonly #down = new Map<string, { readonly key: string; readonly message: HostsDown }>();
   readonly #admissions = new Map<string, AbortController>();
@@ -45,6 +51,7 @@ export class ControlThread {
     this.#main = main;
     this.#stats = data.statsEnabled ? statsRecorder(data.meshId) : undefined;
     this.#checkers = new HealthCheckers((cluster) => this.#publishDown(cluster));
+    this.#trials = new BreakerTrials(data.shared.breakerTrials);
     this.#store.replace(data.staticResources);
     this.#staticListeners = new Set(data.staticResources.listeners.keys());
     this.#policies = this.#buildPolicies(this.#store.current);
@@ -69,6 +76,7 @@ export class ControlThread {
     this.#policies.close();
     this.#policies = this.#buildPolicies(snapshot);
     this.#breakerStates.clear();
+    this.#trials.clear();
     for (const threadId of this.#workers.keys()) this.#sendSnapshot(threadId);
     this.#toMain({ type: 'snapshot', snapshot });
     this.#checkers.update(snapshot);
@@ -78,9 +86,11 @@ export class ControlThread {
   #buildPolicies(snapshot: Snapshot): ControlPolicies {
     return new ControlPolicies(snapshot, systemClock, Math.random, {
       onEjectionChange: (cluster) => this.#publishDown(cluster),
-      onBreakerState: (name, state) => {
+      onBreakerState: (name, state, resetTimeoutMs) => {
         this.#breakerStates.set(name, state);
-        this.#broadcast({ type: 'breaker', name, state });
+        if (state !== 'half-open') this.#trials.disarm(name);
+        const trial = state === 'half-open' ? this.#trials.arm(name, resetTimeoutMs) : undefined;
+        this.#broadcast(breakerMessage(name, state, trial));
       },
       stats: this.#stats?.stats,
     });
@@ -102,16 +112,16 @@ export class ControlThread {
         this.#workers.set(message.threadId, new BroadcastChannel(workerChannel(this.#data.meshId, message.threadId)));
         this.#sendSnapshot(message.threadId);
         for (const { key, message: down } of this.#down.values()) if (key !== EMPTY_DOWN) this.#send(message.threadId, down);
-        for (const [name, state] of this.#breakerStates) this.#send(message.threadId, { type: 'breaker', name, state });
+        for (const [name, state] of this.#breakerStates) this.#send(message.threadId, breakerMessage(name, state, this.#trials.trialOf(name)));
         this.#toMain({ type: 'worker-ready', threadId: message.threadId });
         return;
       case 'outcomes':
         for (const [cluster, hostId, outcome] of message.outcomes) this.#policies.reportOutcome(cluster, hostId, outcome);
         for (const [cluster, method, failed] of message.breakers) this.#policies.reportBreaker(cluster, method, failed);
         return;
-      case 'breaker-failure': {
-        this.#policies.reportBreaker(message.cluster, message.method, true);
-        // opossum settles a failure through promise callbacks: acknowledge after they ran, so a state change is broadcast first.
+      case 'breaker-report': {
+        this.#policies.reportBreaker(message.cluster, message.method, message.failed);
+        // opossum settles an outcome through promise callbacks: acknowledge after they ran, so a state change is broadcast first.
         const { threadId, id } = message;
         setImmediate(() => this.#send(threadId, { type: 'breaker-recorded', id }));
         return;
@@ -192,6 +202,7 @@ export class ControlThread {
     (await this.#xds)?.close();
     this.#checkers.close();
     this.#policies.close();
+    this.#trials.clear();
     for (const abort of this.#admissions.values()) abort.abort();
     for (const channel of this.#workers.values()) channel.close();
     this.#fromWorkers.close();

@@ -17,7 +17,8 @@ import { XProtocolTransport } from '../protocols/xprotocol/xprotocol-transport.t
 import { ControlLink } from './control-link.ts';
 import { abortable } from './await-listener.ts';
 import { ownChunk, PortReadable } from './port-body.ts';
-import { type CallReply, type CallTask, type CancelMessage, cancelChannel, type DataPlaneWorkerData, kCancelSlots, type ToWorker } from './protocol.ts';
+import { takeTrial } from './breaker-trials.ts';
+import { type BreakerTrial, type CallReply, type CallTask, type CancelMessage, cancelChannel, type DataPlaneWorkerData, kCancelSlots, type ToWorker } from './protocol.ts';
 import { type ReplyBody, replyBody } from './reply-body.ts';
 import { statsRecorder } from './stats-relay.ts';
 import { toWireError } from './wire-error.ts';
@@ -44,6 +45,9 @@ export class DataPlane {
   /** When hosts became healthy, kept across snapshots so a host a later snapshot adds warms up alone. */
   readonly #healthySince = new HealthySince(systemClock);
   readonly #breakerStates = new Map<string, BreakerState>();
+  /** Half-open breakers' trial tokens, in `#trialSlots`. */
+  readonly #trials = new Map<string, BreakerTrial>();
+  readonly #trialSlots: Int32Array;
   readonly #stats: MeshStats | undefined;
   readonly ready: Promise<void>;
   #markReady: () => void = () => {};
@@ -56,6 +60,7 @@ export class DataPlane {
     this.#counters = new Int32Array(data.shared.counters);
     this.#cancelled = new Int32Array(data.shared.cancelled);
     this.#activeFaults = new ActiveFaults(data.shared.activeFaults);
+    this.#trialSlots = new Int32Array(data.shared.breakerTrials);
     this.#stats = data.statsEnabled ? statsRecorder(data.meshId).stats : undefined;
     this.#cancels = new BroadcastChannel(cancelChannel(data.meshId));
     this.#cancels.unref();
@@ -115,6 +120,8 @@ export class DataPlane {
       this.#state?.refreshHealth(message.cluster);
     } else if (message.type === 'breaker') {
       this.#breakerStates.set(message.name, message.state);
+      if (message.trial === undefined) this.#trials.delete(message.name);
+      else this.#trials.set(message.name, message.trial);
     }
   }
 
@@ -122,6 +129,7 @@ export class DataPlane {
     const previous = this.#snapshot;
     // The control thread's breakers start closed with each snapshot; it reports them anew.
     this.#breakerStates.clear();
+    this.#trials.clear();
     for (const name of previous?.clusters.keys() ?? []) {
       if (snapshot.clusters.has(name)) continue;
       this.#transport.removeCluster(name);
@@ -141,6 +149,10 @@ export class DataPlane {
       unhealthy: (cluster) => this.#unhealthy.get(cluster),
       healthySince: this.#healthySince,
       breakerState: (name) => this.#breakerStates.get(name),
+      takeTrial: (name) => {
+        const trial = this.#trials.get(name);
+        return trial === undefined || takeTrial(this.#trialSlots, trial);
+      },
       link: this.#link,
     });
     this.#state?.close();

@@ -27,6 +27,9 @@ export const kActiveFaultsSlots = 1;
 /** Int32 slots of the cancelled-calls ring: slot `id % kCancelSlots` holds the last cancelled id there. */
 export const kCancelSlots = 65_536;
 
+/** Int32 slots for half-open breakers' trial tokens: breakers half-open at once beyond this admit every call. */
+export const kBreakerTrialSlots = 1024;
+
 /** Buffers every thread of one mesh sees; allocated once by the main thread. */
 export interface SharedBuffers {
   /**
@@ -37,6 +40,17 @@ export interface SharedBuffers {
   /** Circuit-breaker counters: cluster `i` of the layout uses slots from `i × CLUSTER_RESOURCE_SLOTS`. */
   readonly counters: SharedArrayBuffer;
   readonly activeFaults: SharedArrayBuffer;
+  /**
+   * A half-open breaker's one trial, process-wide: the control thread stores a token in the
+   * breaker's slot, and the worker whose call swaps it for 0 sends the trial (src/runtime/breaker-trials.ts).
+   */
+  readonly breakerTrials: SharedArrayBuffer;
+}
+
+/** Where a half-open breaker's trial token is: `slot` of SharedBuffers.breakerTrials holds `token` until a call takes it. */
+export interface BreakerTrial {
+  readonly slot: number;
+  readonly token: number;
 }
 
 // ---- Channel names (BroadcastChannel, scoped by mesh id) --------------------------------------
@@ -97,10 +111,11 @@ export type ToControl =
     }
   | { readonly type: 'admit-cancel'; readonly id: number; readonly threadId: number }
   /**
-   * A failed call for the cluster's error-rate breaker, acknowledged once recorded: the worker
-   * answers the call only then, so the app's next call already sees a breaker this failure opened.
+   * An outcome for the cluster's error-rate breaker that may change its state, acknowledged once
+   * recorded: a failure, or a half-open trial's outcome. The worker answers the call only then,
+   * so the app's next call already sees the breaker this outcome opened or closed.
    */
-  | { readonly type: 'breaker-failure'; readonly threadId: number; readonly id: number; readonly cluster: string; readonly method: string }
+  | { readonly type: 'breaker-report'; readonly threadId: number; readonly id: number; readonly cluster: string; readonly method: string; readonly failed: boolean }
   | { readonly type: 'ensure-listener'; readonly threadId: number; readonly id: number; readonly name: string };
 
 // ---- Control → one worker ---------------------------------------------------------------------
@@ -110,8 +125,11 @@ export type ToWorker =
   | { readonly type: 'snapshot'; readonly version: number; readonly snapshot: Snapshot; readonly layout: readonly (readonly [string, number])[] }
   /** The hosts of a cluster out of rotation: outlier-ejected, or failing active health checks (which restarts slow start). */
   | { readonly type: 'hosts-down'; readonly cluster: string; readonly ejected: readonly string[]; readonly unhealthy: readonly string[] }
-  /** An error-rate breaker changed state; `name` is the cluster, or `cluster method` per method. */
-  | { readonly type: 'breaker'; readonly name: string; readonly state: BreakerState }
+  /**
+   * An error-rate breaker changed state; `name` is the cluster, or `cluster method` per method.
+   * Half-open comes with the slot and token of its one trial (none when every slot is taken).
+   */
+  | { readonly type: 'breaker'; readonly name: string; readonly state: BreakerState; readonly trial?: BreakerTrial }
   | { readonly type: 'admitted'; readonly id: number; readonly error: WireError | undefined }
   | { readonly type: 'listener-ready'; readonly id: number; readonly error: WireError | undefined }
   | { readonly type: 'breaker-recorded'; readonly id: number };

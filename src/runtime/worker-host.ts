@@ -27,6 +27,7 @@ import {
   type ControlToMain,
   type ControlWorkerData,
   type DataPlaneWorkerData,
+  kBreakerTrialSlots,
   kCancelSlots,
   kCounterClusters,
   type MainToControl,
@@ -80,6 +81,7 @@ export class WorkerHost {
       counters: new SharedArrayBuffer(kCounterClusters * CLUSTER_RESOURCE_SLOTS * Int32Array.BYTES_PER_ELEMENT),
       activeFaults: new SharedArrayBuffer(ACTIVE_FAULTS_BYTES),
       cancelled: new SharedArrayBuffer(kCancelSlots * Int32Array.BYTES_PER_ELEMENT),
+      breakerTrials: new SharedArrayBuffer(kBreakerTrialSlots * Int32Array.BYTES_PER_ELEMENT),
     };
     const meshId = randomUUID();
     const controlData: ControlWorkerData = {

@@ -32,6 +32,8 @@ export interface WorkerSharedViews {
   readonly unhealthy: (cluster: string) => ReadonlySet<string> | undefined;
   readonly healthySince: HealthySince;
   readonly breakerState: (name: string) => BreakerState | undefined;
+  /** A half-open breaker's one trial: true for the call that takes it (or when the breaker has no trial slot). */
+  readonly takeTrial: (name: string) => boolean;
   readonly link: ControlLink;
 }
 
@@ -92,12 +94,15 @@ export class WorkerPipelineState implements PipelineState {
   breakers(cluster: string): ClusterBreakers | undefined {
     const config = this.#snapshot.clusters.get(cluster)?.errorRateBreaker;
     if (config === undefined) return undefined;
-    const { breakerState, link } = this.#views;
+    const { breakerState, takeTrial, link } = this.#views;
     return {
       tryAcquire: (method: string): ErrorRatePermit | MeshError => {
         const name = config.perMethod ? `${cluster} ${method}` : cluster;
-        if (breakerState(name) === 'open') return new MeshError('SIDELET_BREAKER_OPEN', `${name}: error-rate breaker open`);
-        return { success: () => link.reportBreaker(cluster, method, false), failure: () => link.reportBreaker(cluster, method, true) };
+        const state = breakerState(name);
+        if (state === 'open') return new MeshError('SIDELET_BREAKER_OPEN', `${name}: error-rate breaker open`);
+        if (state === 'half-open' && !takeTrial(name)) return new MeshError('SIDELET_BREAKER_OPEN', `${name}: error-rate breaker half-open and its one trial request is in flight`);
+        const trial = state === 'half-open';
+        return { success: () => link.reportBreaker(cluster, method, false, trial), failure: () => link.reportBreaker(cluster, method, true, trial) };
       },
     };
   }
