@@ -17,6 +17,7 @@ import type { SnapshotParts } from '../core/model/snapshot-store.ts';
 import { CLUSTER_RESOURCE_SLOTS } from '../core/policy/circuit-breaker-resources.ts';
 import { ACTIVE_FAULTS_BYTES } from '../core/policy/fault-active.ts';
 import type { RequestBody } from '../protocols/http/http-transport.ts';
+import { type BodySource, HttpResponseBody } from '../protocols/http/response-body.ts';
 import type { ResourceDump } from '../xds/config-dump.ts';
 import { ownChunk, PortReadable, pumpToPort } from './port-body.ts';
 import {
@@ -294,10 +295,13 @@ function bodyOf(body: WireBody): Readable | Buffer | undefined {
   if (body.kind === 'none') return undefined;
   if (body.kind === 'frame') return Buffer.from(body.bytes.buffer, body.bytes.byteOffset, body.bytes.byteLength);
   if (body.kind === 'stream') return new PortReadable(body.port, body.chunks);
-  const readable = Readable.from(
-    body.chunks.map((c) => Buffer.from(c.buffer, c.byteOffset, c.byteLength)),
-    { objectMode: false },
-  ) as Readable & { trailers?: ReadonlyMap<string, string> };
-  readable.trailers = new Map(body.trailers);
-  return readable;
+  // A body with readWith: mesh.dispatcher() hands its chunks on without stream events.
+  const whole = new HttpResponseBody(COMPLETE);
+  whole.trailers = new Map(body.trailers);
+  for (const c of body.chunks) whole.push(Buffer.from(c.buffer, c.byteOffset, c.byteLength));
+  whole.push(null);
+  return whole;
 }
+
+/** The source of a body that came whole with its head: nothing to resume, nothing left to abort. */
+const COMPLETE: BodySource = { resume() {}, abort() {} };
