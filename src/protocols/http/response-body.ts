@@ -57,6 +57,9 @@ export class HttpResponseBody extends Readable {
     if (chunk === null) this.#complete = true;
     const held = this.#held;
     if (held === undefined) return super.push(chunk, encoding);
+    // As in a Readable, an empty chunk is no data: a reader never sees it (a gRPC trailers-only
+    // answer must reach the handler as a head and an end, nothing between).
+    if (chunk !== null && chunk.length === 0) return this.#heldBytes < this.readableHighWaterMark;
     held.push(chunk);
     if (chunk !== null) this.#heldBytes += chunk.length;
     if (this.#reader !== undefined) this.#deliver();

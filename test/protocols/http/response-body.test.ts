@@ -149,3 +149,14 @@ test('read as a stream: a full buffer pauses the source, reading resumes it; des
   assert.equal(feed.aborts.length, 1);
   assert.match(feed.aborts[0]!.message, /destroyed before its end/);
 });
+
+test('an empty chunk is no data: a reader sees the head and the end with nothing between (a gRPC trailers-only answer)', () => {
+  const body = new HttpResponseBody(source());
+  body.trailers = new Map([['grpc-status', '5']]);
+  body.push(Buffer.alloc(0));
+  body.push(null);
+  const seen = reader();
+  assert.equal(body.readWith(seen), true);
+  assert.deepEqual(seen.chunks, []);
+  assert.equal(seen.ended?.get('grpc-status'), '5');
+});
