@@ -1,11 +1,13 @@
-// The connection pool to one endpoint: an undici Pool of HTTP/1.1 clients, of h2c clients
-// (HTTP/2 with prior knowledge, RFC 9113 §3.3) when the cluster speaks HTTP/2, or of TLS clients
-// when the cluster has an UpstreamTlsContext; plus the count of requests in flight on it, from
-// which the transport tells a queued (pending) request.
+// The connection pool to one endpoint: sidelet's own HTTP/1.1 pool (src/protocols/http1/) for a
+// plaintext HTTP/1.1 cluster, else an undici Pool of h2c clients (HTTP/2 with prior knowledge,
+// RFC 9113 §3.3) when the cluster speaks HTTP/2, or of TLS clients when the cluster has an
+// UpstreamTlsContext; plus the count of requests in flight on it, from which the transport tells
+// a queued (pending) request.
 import { isDeepStrictEqual } from 'node:util';
 import { Client, type Dispatcher, H2CClient, Pool } from 'undici';
 import type { UpstreamTlsConfig } from '../../core/model/cluster.ts';
 import type { Endpoint } from '../../core/model/endpoint.ts';
+import { Http1Pool } from '../http1/http1-pool.ts';
 import type { TlsClient } from './tls-client.ts';
 import { tlsConnector } from './tls-connector.ts';
 
@@ -32,9 +34,16 @@ export function samePoolSettings(a: PoolSettings, b: PoolSettings): boolean {
   );
 }
 
+/** What the endpoint pool needs of either pool kind. */
+interface Connections {
+  dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): unknown;
+  close(): Promise<void>;
+  destroy(): Promise<void>;
+}
+
 /** Owned by the thread whose transport created it; only that transport calls it. */
 export class EndpointPool {
-  readonly #pool: Pool;
+  readonly #pool: Connections;
   /**
    * undici would take each request's TLS server name from its Host header and reconnect when it
    * changes; the connector sends the cluster's SNI whatever the Host, so one name per pool stops that.
@@ -54,7 +63,7 @@ export class EndpointPool {
     const connections = settings.connections;
     if (tls !== undefined) this.#pool = new Pool(origin, { connections, factory: (url) => tlsClientFor(url, settings, tls) });
     else if (settings.http2) this.#pool = new Pool(origin, { connections, factory: (url) => new H2CClient(url, { ...timeouts, maxConcurrentStreams: streams, pipelining: streams }) });
-    else this.#pool = new Pool(origin, { ...timeouts, connections, pipelining: 1 });
+    else this.#pool = new Http1Pool({ host: endpoint.address, port: endpoint.port, connections, connectTimeoutMs: settings.connectTimeoutMs });
     this.#servername = tls === undefined ? undefined : (tls.servername ?? endpoint.address);
     // A negotiated pool counts one request per connection: it cannot know the protocol before connecting.
     const h2 = tls === undefined ? settings.http2 : tls.version === 'h2';
