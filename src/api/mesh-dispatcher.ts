@@ -10,12 +10,33 @@ import { MeshError } from '../core/errors.ts';
 import type { RequestBody } from '../protocols/http/http-transport.ts';
 import type { BodyReader, HttpResponseBody } from '../protocols/http/response-body.ts';
 import { type DispatchRequest, type MeshDispatchOptions, OriginCache, toDispatchRequest } from './dispatch-request.ts';
-import { RESPONSE_FLAGS_HEADER } from './fetch-adapter.ts';
 import { asDispatchHandler } from './legacy-handler.ts';
-import { HOP_BY_HOP } from './request-origin.ts';
+import { localAnswer, meshErrorAnswer, upstreamHeaders } from './mesh-answer.ts';
 
 /** One request through the mesh: resolves with the answer, rejects with a MeshError or the abort reason. */
 export type MeshCall = (request: MeshRequest, body: RequestBody | undefined) => Promise<PipelineResult>;
+
+/** A call running through the dispatcher; destroy() aborts it with its error. */
+export interface RunningCall {
+  abort(reason: Error): void;
+}
+
+/**
+ * The dispatcher's mesh for a server that builds its requests and writes its answers itself
+ * (sidelet run's HTTP/1.1 fast path, docs/standalone-http1-fast-path.md), with the same origin
+ * cache, and counted among the dispatcher's calls so that its close() waits for them and its
+ * destroy() aborts them, as for dispatched ones.
+ */
+export interface DirectCalls {
+  readonly call: MeshCall;
+  readonly origins: OriginCache;
+  /**
+   * Counts `exchange` as running until `end(exchange)`. Returns undici's ClientClosedError
+   * (ClientDestroyedError after destroy()) instead, counting nothing, once the dispatcher is closed.
+   */
+  begin(exchange: RunningCall): Error | undefined;
+  end(exchange: RunningCall): void;
+}
 
 export interface MeshDispatcherOptions {
   readonly bootstrap: Bootstrap;
@@ -42,8 +63,6 @@ function rethrow(error: unknown): void {
   });
 }
 
-const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
-
 /**
  * Owned by the thread that made the mesh (inline mode runs the core there); dispatch, close and
  * destroy are called on that thread, as undici calls any Dispatcher. `close()` and `destroy()`
@@ -52,9 +71,9 @@ const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 export class MeshDispatcher extends Dispatcher {
   readonly #options: MeshDispatcherOptions;
   readonly #origins: OriginCache;
-  readonly #running = new Set<DispatchRun>();
+  readonly #running = new Set<RunningCall>();
   readonly #idle: (() => void)[] = [];
-  readonly #ended = (run: DispatchRun): void => {
+  readonly #ended = (run: RunningCall): void => {
     this.#running.delete(run);
     if (this.#running.size === 0 && this.#idle.length > 0) for (const resolve of this.#idle.splice(0)) resolve();
   };
@@ -74,6 +93,20 @@ export class MeshDispatcher extends Dispatcher {
 
   get destroyed(): boolean {
     return this.#destroyed;
+  }
+
+  /** The mesh without the undici contract in between, for a server of the same thread (see DirectCalls). */
+  get direct(): DirectCalls {
+    return {
+      call: this.#options.call,
+      origins: this.#origins,
+      begin: (exchange) => {
+        if (this.#closed) return this.#destroyed ? new errors.ClientDestroyedError() : new errors.ClientClosedError();
+        this.#running.add(exchange);
+        return undefined;
+      },
+      end: this.#ended,
+    };
   }
 
   /** Starts the call and returns true (the mesh queues for itself: never busy in undici's sense). */
@@ -126,7 +159,7 @@ export class MeshDispatcher extends Dispatcher {
  */
 class DispatchRun implements Dispatcher.DispatchController, BodyReader {
   readonly #handler: Dispatcher.DispatchHandler;
-  readonly #onEnd: (run: DispatchRun) => void;
+  readonly #onEnd: (run: RunningCall) => void;
   readonly #abort = new AbortController();
   #paused = false;
   #settled = false;
@@ -137,7 +170,7 @@ class DispatchRun implements Dispatcher.DispatchController, BodyReader {
   #headOnly = false;
   #unwatch: (() => void) | undefined;
 
-  constructor(handler: Dispatcher.DispatchHandler, onEnd: (run: DispatchRun) => void) {
+  constructor(handler: Dispatcher.DispatchHandler, onEnd: (run: RunningCall) => void) {
     this.#handler = handler;
     this.#onEnd = onEnd;
   }
@@ -239,8 +272,8 @@ class DispatchRun implements Dispatcher.DispatchController, BodyReader {
   #failed(error: unknown): void {
     if (this.#settled) return;
     if (error instanceof MeshError && this.#errorsAsResponses) {
-      const headers = { [RESPONSE_FLAGS_HEADER]: error.responseFlag, 'content-type': 'text/plain' };
-      return this.#stream(error.status, headers, Readable.from([Buffer.from(`${error.code}: ${error.message}`)]));
+      const answer = meshErrorAnswer(error);
+      return this.#stream(answer.status, answer.headers, Readable.from([answer.body!]));
     }
     this.reject(this.reason ?? (error as Error));
   }
@@ -248,16 +281,13 @@ class DispatchRun implements Dispatcher.DispatchController, BodyReader {
   #respond(result: PipelineResult): void {
     if (result.kind === 'local') {
       if (this.#settled) return;
-      const headers: IncomingHttpHeaders = result.responseFlag === undefined ? {} : { [RESPONSE_FLAGS_HEADER]: result.responseFlag };
-      if (result.grpcStatus !== undefined) headers['grpc-status'] = String(result.grpcStatus);
-      const noBody = NULL_BODY_STATUSES.has(result.status) || this.#headOnly || result.body === undefined;
-      return this.#stream(result.status, headers, Readable.from(noBody ? [] : [Buffer.from(result.body ?? '')]));
+      const answer = localAnswer(result, this.#headOnly);
+      return this.#stream(answer.status, answer.headers, Readable.from(answer.body === undefined ? [] : [answer.body]));
     }
     const { response } = result.call;
     const body = response.body instanceof Readable ? (response.body as BodyWithTrailers) : undefined;
     if (this.#settled) return void body?.destroy();
-    const headers: IncomingHttpHeaders = {};
-    for (const [name, value] of response.headers) if (!HOP_BY_HOP.has(name)) headers[name] = value;
+    const headers = upstreamHeaders(response.headers);
     if (body !== undefined && readsDirectly(body)) return this.#read(response.status, headers, body);
     this.#stream(response.status, headers, body ?? Readable.from([]));
   }

@@ -1,19 +1,14 @@
-// The standalone sidecar's HTTP/1.1 listener: each request received on TCP or a unix socket
-// becomes one call through the mesh's dispatcher, routed by its Host header (the authority) or,
-// for a bound listener, by that listener's route table, and the answer is streamed back with
-// backpressure both ways.
+// The standalone sidecar's node:http HTTP/1.1 listener: each request received on TCP or a unix
+// socket becomes one call through the mesh's dispatcher, routed by its Host header (the authority)
+// or, for a bound listener, by that listener's route table, and the answer is streamed back with
+// backpressure both ways. It serves what the fast path (fast-http1-server.ts) hands over, and
+// HTTP/1.1 beside h2c on one port.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
-import { RESPONSE_FLAGS_HEADER } from '../api/fetch-adapter.ts';
+import { failureAnswer, type MadeAnswer, textAnswer } from '../api/mesh-answer.ts';
 import type { MeshDispatcher } from '../api/mesh-dispatcher.ts';
-import { MeshError } from '../core/errors.ts';
-
-/**
- * Hop-by-hop fields of RFC 9110 §7.6.1 beyond the ones the dispatcher already drops, and
- * `expect` (the listener answers 100-continue itself; the upstream leg is the transport's).
- * Like Envoy, `te` is not forwarded.
- */
-const NOT_FORWARDED: ReadonlySet<string> = new Set(['te', 'trailer', 'proxy-authenticate', 'proxy-authorization', 'expect']);
+import { HEAD_LIMIT } from '../protocols/http1/request-head.ts';
+import { connectionNamed, NO_AUTHORITY_TEXT, NOT_FORWARDED, originOf } from './listener-request.ts';
 
 export interface ListenerRouting {
   /**
@@ -24,25 +19,18 @@ export interface ListenerRouting {
 }
 
 /**
- * A node:http server whose every request goes through `dispatcher` (one mesh per process). Owned
- * by the main thread, which also owns the dispatcher; the caller listens and closes it.
- */
-export function createOutboundServer(dispatcher: MeshDispatcher, routing: ListenerRouting = {}): Server {
-  const server: Server = createHttp1Server(dispatcher, routing, () => !server.listening);
-  return server;
-}
-
-/**
- * The same server for a front that listens in its place (HTTP/1.1 beside h2c on one port):
- * `closing` says when the front stopped accepting, so answers close their connections.
+ * A node:http server whose every request goes through `dispatcher` (one mesh per process), for a
+ * front that listens in its place (the fast path's fallback; HTTP/1.1 beside h2c on one port):
+ * `closing` says when the front stopped accepting, so answers close their connections. It takes
+ * heads as large as the fast path does. Owned by the main thread, which also owns the dispatcher.
  */
 export function createHttp1Server(dispatcher: MeshDispatcher, routing: ListenerRouting, closing: () => boolean): Server {
-  return createServer((req, res) => proxy(dispatcher, routing, req, res, closing));
+  return createServer({ maxHeaderSize: HEAD_LIMIT }, (req, res) => proxy(dispatcher, routing, req, res, closing));
 }
 
 function proxy(dispatcher: MeshDispatcher, routing: ListenerRouting, req: IncomingMessage, res: ServerResponse, closing: () => boolean): void {
-  const origin = originOf(req, routing.listenerName !== undefined);
-  if (origin === undefined) return plain(res, closing, 400, 'sidelet: the request names no authority: send a Host header (or an absolute URI)\n');
+  const origin = originOf(req.url ?? '/', req.headers.host, routing.listenerName === undefined ? undefined : req.socket);
+  if (origin === undefined) return plain(res, closing, textAnswer(400, NO_AUTHORITY_TEXT));
   const writer = new ResponseWriter(res, closing);
   // The client went away before the answer ended: abort the call, which cancels every attempt.
   res.once('close', () => {
@@ -60,29 +48,6 @@ function proxy(dispatcher: MeshDispatcher, routing: ListenerRouting, req: Incomi
   dispatcher.dispatch(opts, writer);
 }
 
-/**
- * Origin and path from an absolute-form target (a client using the sidecar as an HTTP proxy) or
- * from Host. A bound listener routes without a Host: the address the request came in on stands in.
- */
-function originOf(req: IncomingMessage, bound: boolean): { origin: string; path: string } | undefined {
-  const target = req.url ?? '/';
-  if (/^http:\/\//i.test(target)) {
-    const url = URL.parse(target);
-    return url === null ? undefined : { origin: url.origin, path: `${url.pathname}${url.search}` };
-  }
-  const host = req.headers.host || (bound ? localAuthority(req) : undefined);
-  if (host === undefined || host === '') return undefined;
-  const url = URL.parse(`http://${host}${target.startsWith('/') ? target : `/${target}`}`);
-  return url === null ? undefined : { origin: url.origin, path: `${url.pathname}${url.search}` };
-}
-
-/** `127.0.0.1:15006`, `[::1]:15006`, or `localhost` on a unix socket. */
-function localAuthority(req: IncomingMessage): string {
-  const { localAddress, localPort } = req.socket;
-  if (localAddress === undefined || localPort === undefined) return 'localhost';
-  return localAddress.includes(':') ? `[${localAddress}]:${localPort}` : `${localAddress}:${localPort}`;
-}
-
 /** An HTTP/1.1 request has a body when it declares a length or a transfer coding (RFC 9112 §6.3). */
 function hasBody(req: IncomingMessage): boolean {
   return req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
@@ -90,9 +55,7 @@ function hasBody(req: IncomingMessage): boolean {
 
 /** Node's lower-cased headers minus hop-by-hop fields, including the ones `Connection` names. */
 function forwardedHeaders(req: IncomingMessage): Record<string, string | string[]> {
-  const connection = req.headers.connection;
-  // Most requests name no field, or only `keep-alive` / `close`, which are not forwarded anyway.
-  const named = connection === undefined || /^\s*(keep-alive|close)\s*$/i.test(connection) ? undefined : new Set(connection.split(',').map((token) => token.trim().toLowerCase()));
+  const named = connectionNamed(req.headers.connection);
   const out: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined && !NOT_FORWARDED.has(name) && named?.has(name) !== true) out[name] = value;
@@ -109,9 +72,9 @@ function writeHead(res: ServerResponse, closing: () => boolean, status: number, 
   res.writeHead(status, headers);
 }
 
-function plain(res: ServerResponse, closing: () => boolean, status: number, text: string, headers: Record<string, string> = {}): void {
-  writeHead(res, closing, status, { ...headers, 'content-type': 'text/plain' });
-  res.end(text);
+function plain(res: ServerResponse, closing: () => boolean, answer: MadeAnswer): void {
+  writeHead(res, closing, answer.status, answer.headers);
+  res.end(answer.body);
 }
 
 /**
@@ -159,7 +122,6 @@ class ResponseWriter implements Dispatcher.DispatchHandler {
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
     if (this.#res.destroyed) return;
     if (this.#res.headersSent) return void this.#res.destroy(error);
-    if (!(error instanceof MeshError)) return plain(this.#res, this.#closing, 502, `sidelet: ${error.message}\n`);
-    plain(this.#res, this.#closing, error.status, `${error.code}: ${error.message}\n`, { [RESPONSE_FLAGS_HEADER]: error.responseFlag });
+    plain(this.#res, this.#closing, failureAnswer(error));
   }
 }

@@ -6,6 +6,7 @@ import { Server as NetServer } from 'node:net';
 import type { Mesh } from '../api/mesh.ts';
 import { MeshError } from '../core/errors.ts';
 import { within } from '../runtime/within.ts';
+import { FastHttp1Server } from './fast-http1-server.ts';
 import type { ListeningServer } from './run-listeners.ts';
 
 export type DrainMode = 'shutdown' | 'handover';
@@ -43,7 +44,7 @@ export async function drain(mesh: Mesh, servers: readonly ListeningServer[], dea
  */
 function stopAccepting(server: ListeningServer, mode: DrainMode): Promise<void> {
   return new Promise((resolve) => {
-    if (mode === 'handover' && server instanceof HttpServer) NetServer.prototype.close.call(server, () => resolve());
+    if (mode === 'handover' && isHttp1(server)) NetServer.prototype.close.call(server, () => resolve());
     else server.close(() => resolve());
   });
 }
@@ -55,7 +56,11 @@ function stopAccepting(server: ListeningServer, mode: DrainMode): Promise<void> 
  * end the way it would on a server that keeps running.
  */
 function idleLifetime(server: ListeningServer): number {
-  if (!(server instanceof HttpServer)) return CONNECTION_GRACE_MS;
-  const buffer = (server as HttpServer & { keepAliveTimeoutBuffer?: number }).keepAliveTimeoutBuffer ?? 0;
-  return server.keepAliveTimeout + buffer + CONNECTION_GRACE_MS;
+  if (!isHttp1(server)) return CONNECTION_GRACE_MS;
+  return server.keepAliveTimeout + (server.keepAliveTimeoutBuffer ?? 0) + CONNECTION_GRACE_MS;
+}
+
+/** node:http's server, or the HTTP/1.1 fast path's, which keeps its timeout names and drain behaviour. */
+function isHttp1(server: ListeningServer): server is ListeningServer & { keepAliveTimeout: number; keepAliveTimeoutBuffer?: number } {
+  return server instanceof HttpServer || server instanceof FastHttp1Server;
 }

@@ -6,7 +6,7 @@ import type { ListenOptions, Server } from 'node:net';
 import { dirname, join } from 'node:path';
 import type { MeshDispatcher } from '../api/mesh-dispatcher.ts';
 import type { Inheritance } from './hot-restart-parent.ts';
-import { createOutboundServer } from './http-listener.ts';
+import { createOutboundServer } from './fast-http1-server.ts';
 import { createH2cServer } from './h2c-listener.ts';
 import { createInboundServer } from './inbound-listener.ts';
 import { listenOptionsOf } from './listener-server.ts';

@@ -1,0 +1,85 @@
+// The bytes of an HTTP/1.1 answer on the fast path, as node:http's ServerResponse writes them, so
+// a client sees the same answer whether the fast path or its node:http fallback served it: the
+// head (Date, Connection and Keep-Alive added), then the body framed by its Content-Length,
+// chunked for an HTTP/1.1 client, or delimited by the connection's close for an HTTP/1.0 one.
+import { type IncomingHttpHeaders, STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+
+/** How the body is delimited: none (HEAD, 1xx, 204, 304), its Content-Length, chunks, or the close. */
+export type Framing = 'none' | 'length' | 'chunked' | 'close';
+
+/** What of the request decides the answer's framing. */
+export interface AnswerTerms {
+  /** The client can take chunked bodies (HTTP/1.1). */
+  readonly chunked: boolean;
+  /** A HEAD request: the answer has no body whatever its headers say. */
+  readonly headOnly: boolean;
+  /** The client and the server both want the connection kept after this answer. */
+  readonly keepAlive: boolean;
+  /** node:http's keepAliveTimeout, ms: advertised in whole seconds as `Keep-Alive: timeout=`; 0 sends none. */
+  readonly keepAliveTimeout: number;
+}
+
+export interface ResponseHead {
+  readonly text: string;
+  readonly framing: Framing;
+  /** The connection stays open after this answer. */
+  readonly keepAlive: boolean;
+}
+
+const CRLF = Buffer.from('\r\n', 'latin1');
+const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1');
+
+/** The head for `status` and `headers` (lower-cased names, no hop-by-hop fields) under `terms`. */
+export function responseHead(status: number, headers: IncomingHttpHeaders, terms: AnswerTerms): ResponseHead {
+  const hasBody = !terms.headOnly && status !== 204 && status !== 304 && (status < 100 || status > 199);
+  const hasLength = headers['content-length'] !== undefined;
+  // As node:http: a connection is kept only when the answer's end can be told without the close.
+  const keepAlive = terms.keepAlive && (hasLength || terms.chunked);
+  const framing: Framing = !hasBody ? 'none' : hasLength ? 'length' : terms.chunked ? 'chunked' : 'close';
+  let text = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'unknown'}\r\n`;
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined) continue;
+    if (typeof value === 'string') text += `${name}: ${value}\r\n`;
+    else for (const item of value) text += `${name}: ${item}\r\n`;
+  }
+  if (headers.date === undefined) text += `Date: ${httpDate()}\r\n`;
+  if (!keepAlive) text += 'Connection: close\r\n';
+  else if (terms.keepAliveTimeout > 0) text += `Connection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(terms.keepAliveTimeout / 1000)}\r\n`;
+  else text += 'Connection: keep-alive\r\n';
+  if (framing === 'chunked') text += 'Transfer-Encoding: chunked\r\n';
+  return { text: `${text}\r\n`, framing, keepAlive };
+}
+
+/** Writes one piece of the body as `framing` wants it; false when the socket's buffer is full (wait for 'drain'). */
+export function writeBody(socket: Socket, framing: Framing, chunk: Buffer): boolean {
+  if (framing === 'none' || chunk.length === 0) return true;
+  if (framing !== 'chunked') return socket.write(chunk);
+  // Size line, data and CRLF leave in one writev.
+  socket.cork();
+  socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
+  socket.write(chunk);
+  const more = socket.write(CRLF);
+  socket.uncork();
+  return more;
+}
+
+/** Ends the body: the last chunk when chunked; the other framings need nothing written. */
+export function endBody(socket: Socket, framing: Framing): void {
+  if (framing === 'chunked') socket.write(LAST_CHUNK);
+}
+
+let dateSecond = -1;
+let dateText = '';
+
+/** IMF-fixdate (RFC 9110 §5.6.7) of now, made once a second as node:http does. */
+function httpDate(): string {
+  const now = Date.now();
+  const second = Math.floor(now / 1000);
+  if (second !== dateSecond) {
+    dateSecond = second;
+    dateText = new Date(now).toUTCString();
+  }
+  return dateText;
+}
