@@ -67,6 +67,18 @@ for (const mode of MODES) {
       assert.equal(held.length, 1, 'the primary answered while the shadow still held its copy');
     });
 
+    it("drains the shadow's answers, so mirrored calls reuse its HTTP/1.1 connections", async () => {
+      const before = shadow.connections();
+      for (let i = 0; i < 10; i++) {
+        assert.equal((await call(mesh, `/mirror/reuse/${i}`)).status, 200);
+        await shadow.waitForCount(i + 1, '/mirror/reuse');
+      }
+      // A cancelled shadow answer closes its connection: each mirrored call would need a new one (10).
+      // Drained, a connection is back in the pool unless the next mirror overtook the answer's end.
+      const opened = shadow.connections() - before;
+      assert.ok(opened <= 5, `10 mirrored calls opened ${opened} connections to the shadow`);
+    });
+
     it('mirrors about half the calls with a 50 % runtime_fraction, within 12 points over 200 calls', async () => {
       for (let i = 0; i < 200; i++) assert.equal((await call(mesh, `/sampled/${i}`)).status, 200);
       // Mirrors are fire and forget: let the last ones land (a few stragglers could not move the share past the bound).

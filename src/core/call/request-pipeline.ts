@@ -189,7 +189,10 @@ function admitRateLimit(
   });
 }
 
-/** Envoy's request mirroring: fire and forget to each chosen cluster with the `-shadow` host; never affects the primary. */
+/**
+ * Envoy's request mirroring: fire and forget to each chosen cluster with the `-shadow` host; never
+ * affects the primary. The shadow's answer is drained, not cancelled, so its connection is reused.
+ */
 function mirror(request: MeshRequest, decision: { readonly action: { readonly requestMirrorPolicies: Parameters<typeof mirrorTargets>[0] }; readonly path: string; readonly authority: string; readonly headers: ReadonlyMap<string, string> }, deps: PipelineDeps): void {
   const policies = decision.action.requestMirrorPolicies;
   if (policies.length === 0 || !request.bodyReplayable) return;
@@ -200,17 +203,18 @@ function mirror(request: MeshRequest, decision: { readonly action: { readonly re
     const release = cluster.acquireRequest(endpoint);
     if (release instanceof MeshError) continue;
     const shadow = { cluster: name, endpoint, method: request.method, path: decision.path, authority: shadowAuthority(decision.authority), headers: decision.headers, attempt: 1 };
-    // A transport may answer inside send(); the holder lets the handler cancel either way.
+    // A transport may answer inside send(); the holder lets the handler drop the answer either way.
     const sent: { control?: AttemptControl; answered?: boolean } = {};
+    const drop = (control: AttemptControl): void => (control.discard === undefined ? control.cancel() : control.discard());
     sent.control = deps.transport.send(shadow, {
       onResponse: () => {
         release();
         sent.answered = true;
-        sent.control?.cancel();
+        if (sent.control !== undefined) drop(sent.control);
       },
       onFailure: release,
     });
-    if (sent.answered) sent.control.cancel();
+    if (sent.answered) drop(sent.control);
   }
 }
 

@@ -53,6 +53,12 @@ export interface AttemptControl {
    * instead of ending quietly.
    */
   cancel(reason?: Error): void;
+  /**
+   * After the head: the answer is not wanted, but its exchange may finish. The transport reads
+   * the body and drops it, so the connection can carry the next request (Envoy drains a
+   * shadow's response). A transport without it is cancelled instead.
+   */
+  discard?(): void;
 }
 
 export interface Transport {

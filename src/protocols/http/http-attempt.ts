@@ -50,6 +50,16 @@ export class HttpAttempt implements Dispatcher.DispatchHandler, AttemptControl {
     this.#body?.destroy();
   }
 
+  /** The body is read to its end and dropped (its errors too): the connection goes back to the pool. */
+  discard(): void {
+    const body = this.#body;
+    if (body === undefined) return this.cancel();
+    this.#handler = undefined;
+    this.#progress = undefined;
+    body.on('error', () => {});
+    body.resume();
+  }
+
   /** A chunk of a streamed request body went out (the transport's body tap calls it). */
   requestProgress(): void {
     this.#progress?.onProgress?.();
