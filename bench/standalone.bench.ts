@@ -1,11 +1,12 @@
 // The sidecar hop in one run, against the same node:http upstream on 127.0.0.1: direct, through a
 // spawned `sidelet run` (static config, HTTP/1.1 listener, inline core), through nginx as the
-// reference sidecar (one worker, keep-alive upstream), and through a plain node:http + undici
-// proxy (the floor for any Node sidecar). Throughput at 64 concurrent keep-alive connections,
-// latency under that load and one request at a time, and the hop's own CPU time per request.
+// reference sidecar (one worker, keep-alive upstream), through a plain node:http + undici proxy,
+// and through bytes relayed between raw sockets (the floor for any Node sidecar). Throughput at
+// 64 concurrent keep-alive connections, latency under that load and one request at a time, and
+// the hop's own CPU time per request.
 import { availableParallelism } from 'node:os';
 import { load, type LoadResult } from './standalone/load.ts';
-import { cpuSeconds, ensureNginx, type Running, startNginx, startNodeProxy, startSidelet, startUpstream } from './standalone/processes.ts';
+import { cpuSeconds, ensureNginx, type Running, startNginx, startNodeProxy, startSidelet, startSocketProxy, startUpstream } from './standalone/processes.ts';
 
 const CONCURRENCY = 64;
 const REQUESTS = 20_000;
@@ -48,12 +49,14 @@ try {
   const sidelet = await startSidelet(upstream.port);
   const nginx = await startNginx(nginxBinary, upstream.port, CONCURRENCY);
   const nodeProxy = await startNodeProxy(upstream.port);
-  running.push(sidelet, nginx, nodeProxy);
+  const socketProxy = await startSocketProxy(upstream.port);
+  running.push(sidelet, nginx, nodeProxy, socketProxy);
   const subjects: Subject[] = [
     { name: 'direct (no hop)', port: upstream.port, hop: undefined },
     { name: 'sidelet run (HTTP/1.1 listener)', port: sidelet.port, hop: sidelet },
     { name: 'nginx (1 worker, keepalive upstream)', port: nginx.port, hop: nginx },
     { name: 'node:http + undici Pool (no mesh)', port: nodeProxy.port, hop: nodeProxy },
+    { name: 'raw sockets, no HTTP library (Node floor)', port: socketProxy.port, hop: socketProxy },
   ];
   for (const subject of subjects) await measure(subject, WARM_UP, CONCURRENCY);
 

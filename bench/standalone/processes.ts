@@ -89,6 +89,13 @@ export async function startNodeProxy(upstreamPort: number): Promise<Running> {
   return { name: 'node proxy', port, pids: () => [child.pid!], stop: () => terminate(child) };
 }
 
+/** bench/standalone/socket-proxy.ts: bytes between raw sockets, no HTTP library, no mesh. */
+export async function startSocketProxy(upstreamPort: number): Promise<Running> {
+  const child = spawn(process.execPath, [join(ROOT, 'bench', 'standalone', 'socket-proxy.ts'), String(upstreamPort)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const port = Number((await lineMatching(child, 'socket proxy', /port (\d+)/, 10_000))[1]);
+  return { name: 'socket proxy', port, pids: () => [child.pid!], stop: () => terminate(child) };
+}
+
 /** `sidelet run` on a static config that sends Host `upstream` to the upstream; HTTP/1.1 listener on a free port. */
 export async function startSidelet(upstreamPort: number): Promise<Running> {
   const dir = await mkdtemp(join(tmpdir(), 'sidelet-bench-'));
