@@ -8,7 +8,7 @@ import type { Bootstrap } from '../config/bootstrap.ts';
 import type { MeshRequest, PipelineResult } from '../core/call/request-pipeline.ts';
 import { MeshError } from '../core/errors.ts';
 import type { RequestBody } from '../protocols/http/http-transport.ts';
-import type { BodyReader, HttpResponseBody } from '../protocols/http/response-body.ts';
+import { type BodyReader, type DirectBody, readsDirectly } from '../protocols/http/response-body.ts';
 import { type DispatchRequest, type MeshDispatchOptions, OriginCache, toDispatchRequest } from './dispatch-request.ts';
 import { asDispatchHandler } from './legacy-handler.ts';
 import { localAnswer, meshErrorAnswer, upstreamHeaders } from './mesh-answer.ts';
@@ -44,13 +44,6 @@ export interface MeshDispatcherOptions {
 }
 
 type BodyWithTrailers = Readable & { readonly trailers?: ReadonlyMap<string, string> | undefined };
-
-/** A body that hands its chunks to a BodyReader without stream events: HttpResponseBody, or any body with the same methods. */
-type DirectBody = BodyWithTrailers & Pick<HttpResponseBody, 'readWith' | 'pauseReader' | 'resumeReader'>;
-
-function readsDirectly(body: BodyWithTrailers): body is DirectBody {
-  return typeof (body as Partial<DirectBody>).readWith === 'function';
-}
 
 /**
  * A handler that throws once the dispatch has settled has no one left to tell: the error is

@@ -10,7 +10,7 @@ import type { DirectCalls, RunningCall } from '../api/mesh-dispatcher.ts';
 import type { MeshRequest, PipelineResult } from '../core/call/request-pipeline.ts';
 import { MeshError } from '../core/errors.ts';
 import type { RequestHead } from '../protocols/http1/request-head.ts';
-import type { BodyReader, HttpResponseBody } from '../protocols/http/response-body.ts';
+import { type BodyReader, type DirectBody, readsDirectly } from '../protocols/http/response-body.ts';
 import { endBody, type Framing, responseHead, writeBody } from './fast-http1-response.ts';
 import type { ListenerRouting } from './http-listener.ts';
 import { connectionNamed, NEVER_FORWARDED, NO_AUTHORITY_TEXT, originOf } from './listener-request.ts';
@@ -28,8 +28,6 @@ export interface ExchangeHost {
   done(keepAlive: boolean): void;
 }
 
-/** A response body read without stream events: HttpResponseBody, or any body with the same methods. */
-type DirectBody = Readable & Pick<HttpResponseBody, 'readWith' | 'pauseReader' | 'resumeReader'>;
 
 /** Per-call options of every listener request: mesh failures as Envoy-style answers. */
 const ERRORS_AS_RESPONSES: MeshCallOptions = Object.freeze({ errorsAsResponses: true });
@@ -230,9 +228,6 @@ export class FastExchange implements RunningCall, BodyReader {
   }
 }
 
-function readsDirectly(body: Readable): body is DirectBody {
-  return typeof (body as Partial<DirectBody>).readWith === 'function';
-}
 
 /** The parsed fields minus hop-by-hop ones and the ones Connection names; the map is the exchange's own, changed in place. */
 function forwarded(headers: Map<string, string>): Map<string, string> {

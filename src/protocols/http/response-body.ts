@@ -21,6 +21,13 @@ export interface BodyReader {
   onError(error: Error): void;
 }
 
+/** A body its reader can take without stream events: HttpResponseBody, or any Readable with the same methods. */
+export type DirectBody = Readable & Pick<HttpResponseBody, 'readWith' | 'pauseReader' | 'resumeReader'>;
+
+export function readsDirectly(body: Readable): body is DirectBody {
+  return typeof (body as Partial<DirectBody>).readWith === 'function';
+}
+
 const NO_TRAILERS: ReadonlyMap<string, string> = new Map();
 
 /**
