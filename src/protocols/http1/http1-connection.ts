@@ -42,6 +42,13 @@ const UNTIL_CLOSE = 3;
 
 const NO_TRAILERS = Object.freeze(newFields());
 
+/**
+ * Informational (1xx) heads a response may send before its final one. A server that sends them
+ * without end would otherwise keep the request alive on progress alone (each one counts for the
+ * idle timeouts).
+ */
+export const MAX_INFORMATIONAL_HEADS = 16;
+
 /** Socket reads go into per-connection slabs of this size (as Node's own reads go into 64 KiB buffers). */
 const SLAB_BYTES = 64 * 1024;
 /** A new slab is started when less than this is left of the current one. */
@@ -65,6 +72,8 @@ export class Http1Connection implements RequestCarrier, ChunkSink {
   #socketError: Error | undefined;
   #req: Http1Request | undefined;
   #phase = HEAD;
+  /** 1xx heads of the current response so far. */
+  #informational = 0;
   #remaining = 0;
   #decoder: ChunkedDecoder | undefined;
   /** A response head split over reads. */
@@ -142,6 +151,7 @@ export class Http1Connection implements RequestCarrier, ChunkSink {
       return false;
     }
     this.#phase = HEAD;
+    this.#informational = 0;
     const socket = this.#socket;
     // Idle, the socket does not keep the process alive (as undici's); carrying a request, it does.
     socket.ref();
@@ -379,6 +389,7 @@ export class Http1Connection implements RequestCarrier, ChunkSink {
           const status = head.status;
           if (status < 200) {
             if (status === 101) throw badResponse('response head: 101 Switching Protocols, but no upgrade was asked for');
+            if (++this.#informational > MAX_INFORMATIONAL_HEADS) throw badResponse(`response head: more than ${MAX_INFORMATIONAL_HEADS} informational (1xx) heads before the final one`);
             req.responseStart(status, head.headers, head.reason);
             if (this.#req !== req) return;
             break;

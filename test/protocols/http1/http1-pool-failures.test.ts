@@ -11,6 +11,7 @@ import { Readable } from 'node:stream';
 import test from 'node:test';
 import type { Dispatcher } from 'undici';
 import { failureKind } from '../../../src/protocols/http/failure-kind.ts';
+import { MAX_INFORMATIONAL_HEADS } from '../../../src/protocols/http1/http1-connection.ts';
 import { Http1Pool } from '../../../src/protocols/http1/http1-pool.ts';
 import { deferred, exchange, ioTurns, nodeServer, poolFor, rawServer, Recorder } from './pool-fixtures.ts';
 
@@ -125,6 +126,26 @@ test('a malformed response fails with an error naming the fault, and the connect
       assert.equal(failureKind(error), 'reset');
       await server.closedConnection(i);
     }
+  } finally {
+    await pool.close();
+    await server.close();
+  }
+});
+
+test('an upstream that sends 1xx heads without end fails the request after MAX_INFORMATIONAL_HEADS of them', async () => {
+  const early = 'HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n';
+  const final = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok';
+  const answers = [early.repeat(MAX_INFORMATIONAL_HEADS) + final, early.repeat(MAX_INFORMATIONAL_HEADS + 1) + final];
+  let served = 0;
+  const server = await rawServer((socket) => socket.on('data', () => socket.write(answers[served++]!)));
+  const pool = poolFor(server);
+  try {
+    const within = await exchange(pool);
+    assert.equal(within.status, 200, 'as many 1xx heads as allowed, then the answer');
+    assert.equal(within.events.filter((e) => e === 'head 103').length, MAX_INFORMATIONAL_HEADS);
+    const error = await rejection(exchange(pool));
+    assert.equal(error.code, 'SIDELET_HTTP1_BAD_RESPONSE');
+    assert.match(error.message, /more than 16 informational \(1xx\) heads before the final one/);
   } finally {
     await pool.close();
     await server.close();
