@@ -7,6 +7,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { createMesh } from '../../src/api/mesh.ts';
+import { until } from '../e2e/fixtures/wait.ts';
 import { AdsFixture } from '../xds/fixtures/ads-server.ts';
 import { assignment, CDS, EDS, edsCluster, LDS, listener, RDS, routeConfig } from '../xds/fixtures/resources.ts';
 
@@ -41,5 +42,7 @@ test('mesh.fetch routed by config from an xDS control plane, on demand', async (
 
   control.setResources(EDS, 'e2', [assignment('reviews-eds', [two.port])]);
   await control.waitForRequest((r) => r.typeUrl === EDS && r.versionInfo === 'e2');
-  assert.equal(await (await mesh.fetch('http://reviews/api')).text(), 'two', 'the endpoint update moved traffic');
+  // ACKed by the control thread; the data-plane workers apply the snapshot it then sends them, as
+  // Envoy's workers apply an update posted by its main thread: soon after, not in the same instant.
+  await until(async () => (await (await mesh.fetch('http://reviews/api')).text()) === 'two', 'the endpoint update to move traffic');
 });
