@@ -2,26 +2,13 @@
 // moves traffic to a new route; an invalid file, a bootstrap field a reload cannot change and an
 // empty file are refused with their place and leave traffic as it was; --watch reloads on change.
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { type TestContext, test } from 'node:test';
+import { test } from 'node:test';
 import { request } from 'undici';
 import { stringify } from 'yaml';
 import { apiListener, localCluster } from '../helpers/bootstrap-builders.ts';
+import { httpUpstream } from './listener-fixtures.ts';
 import { replaceFile, SidecarProcess, tempDir } from './sidecar-process.ts';
-
-async function upstream(t: TestContext, name: string): Promise<number> {
-  const server = createServer((_req, res) => res.end(name));
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  t.after(() => {
-    server.closeAllConnections();
-    server.close();
-  });
-  return (server.address() as AddressInfo).port;
-}
 
 /** `svc` routed to `cluster`, with both upstreams' clusters defined, as block YAML; `edit` changes the document first. */
 function yaml(cluster: 'blue' | 'green', ports: { blue: number; green: number }, edit: (doc: { static_resources: { clusters: Record<string, unknown>[] } } & Record<string, unknown>) => void = () => {}): string {
@@ -51,7 +38,7 @@ async function ask(port: number): Promise<string> {
 }
 
 test('SIGHUP applies a new route; an invalid file, a fixed field or an empty file is refused with its place and changes nothing', async (t) => {
-  const ports = { blue: await upstream(t, 'blue'), green: await upstream(t, 'green') };
+  const ports = { blue: await httpUpstream(t, (_req, res) => res.end('blue')), green: await httpUpstream(t, (_req, res) => res.end('green')) };
   const dir = await tempDir(t, 'sidelet-reload-');
   const file = join(dir, 'mesh.yaml');
   await replaceFile(file, yaml('blue', ports));
@@ -96,7 +83,7 @@ test('SIGHUP applies a new route; an invalid file, a fixed field or an empty fil
 });
 
 test('--watch reloads when the file is replaced, and refuses a bad one with its line', async (t) => {
-  const ports = { blue: await upstream(t, 'blue'), green: await upstream(t, 'green') };
+  const ports = { blue: await httpUpstream(t, (_req, res) => res.end('blue')), green: await httpUpstream(t, (_req, res) => res.end('green')) };
   const dir = await tempDir(t, 'sidelet-watch-');
   const file = join(dir, 'mesh.yaml');
   await replaceFile(file, yaml('blue', ports));

@@ -5,13 +5,13 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, writeFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, request, type RequestOptions, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type IncomingMessage, request, type RequestOptions, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { type TestContext, test } from 'node:test';
 import { apiListener, localCluster, meshBootstrap } from '../helpers/bootstrap-builders.ts';
+import { httpUpstream } from './listener-fixtures.ts';
 
 const cli = new URL('../../src/standalone/cli.ts', import.meta.url).pathname;
 
@@ -76,18 +76,6 @@ function send(options: RequestOptions, body?: string | Buffer): Promise<Answer> 
   });
 }
 
-async function upstream(t: TestContext, handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<number> {
-  const server: Server = createServer(handler);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  t.after(() => {
-    server.closeAllConnections();
-    server.close();
-  });
-  return (server.address() as AddressInfo).port;
-}
-
-
 async function configFile(bootstrap: object): Promise<string> {
   const file = join(await mkdtemp(join(tmpdir(), 'sidelet-run-')), 'mesh.json');
   await writeFile(file, JSON.stringify(bootstrap));
@@ -95,14 +83,14 @@ async function configFile(bootstrap: object): Promise<string> {
 }
 
 test('run routes by Host on TCP and on a unix socket, retries a 503 and answers mesh failures', async (t) => {
-  const reviews = await upstream(t, (_req, res) => res.end('reviews'));
-  const ratings = await upstream(t, (_req, res) => res.end('ratings'));
+  const reviews = await httpUpstream(t, (_req, res) => res.end('reviews'));
+  const ratings = await httpUpstream(t, (_req, res) => res.end('ratings'));
   let flakyCalls = 0;
-  const flaky = await upstream(t, (_req, res) => {
+  const flaky = await httpUpstream(t, (_req, res) => {
     flakyCalls += 1;
     res.writeHead(flakyCalls === 1 ? 503 : 200).end(`flaky ${flakyCalls}`);
   });
-  const echo = await upstream(t, (req, res) => {
+  const echo = await httpUpstream(t, (req, res) => {
     res.writeHead(200, { 'x-seen-method': req.method, 'x-seen-te': String(req.headers['transfer-encoding']) });
     req.pipe(res);
   });
@@ -188,7 +176,7 @@ test('run exits 1 with the precise error on a bad config or a bad address', asyn
 test('a client that goes away aborts its call; SIGTERM drains the call in flight, refuses new ones and exits 0', async (t) => {
   const arrived: ((res: ServerResponse) => void)[] = [];
   const upstreamClosed: (() => void)[] = [];
-  const slow = await upstream(t, (_req, res) => {
+  const slow = await httpUpstream(t, (_req, res) => {
     res.once('close', () => upstreamClosed.shift()?.());
     arrived.shift()?.(res);
   });
@@ -241,7 +229,7 @@ test('--demo serves `demo` from three local upstreams, hiding failures behind re
 test('a call still running at the drain deadline is answered 503 LR and the process exits 0', async (t) => {
   let arrived: () => void = () => {};
   const held = new Promise<void>((resolve) => (arrived = resolve));
-  const stuck = await upstream(t, () => arrived());
+  const stuck = await httpUpstream(t, () => arrived());
   const file = await configFile({
     static_resources: { listeners: [apiListener('stuck:80', ['stuck'], [{ match: { prefix: '/' }, route: { cluster: 'stuck' } }])], clusters: [localCluster('stuck', [stuck])] },
   });
@@ -257,7 +245,7 @@ test('a call still running at the drain deadline is answered 503 LR and the proc
 
 test('run --admin serves /ready, /stats with real figures, /clusters and /config_dump', async (t) => {
   let calls = 0;
-  const port = await upstream(t, (_req, res) => {
+  const port = await httpUpstream(t, (_req, res) => {
     calls += 1;
     res.writeHead(calls === 1 ? 503 : 200).end('ok');
   });
