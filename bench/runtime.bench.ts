@@ -2,9 +2,10 @@
 // undici.request through mesh.dispatcher() vs direct undici.request, and mesh.fetch vs
 // undici.fetch, in each mode — throughput at 64 concurrent calls and added p50/p99 of sequential
 // calls as ratios to the direct call — then createMesh (static config) to first response in fresh
-// processes. The subjects take turns in short slices and rounds report medians, so load from
+// processes, from the built package (dist/, rebuilt first: what an installed sidelet runs) and
+// from the TypeScript source. The subjects take turns in short slices and rounds report medians, so load from
 // elsewhere on a shared machine hits all of them alike.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -163,6 +164,12 @@ await Promise.all(meshes.map((mesh) => mesh.close()));
 await direct.close();
 
 // createMesh → first response, in fresh processes (the upstream stays up; connections are new).
+// The package rows run dist/, so it is built from the current source first.
+const built = spawnSync(process.execPath, [fileURLToPath(new URL('../node_modules/typescript/bin/tsc', import.meta.url)), '-p', 'tsconfig.build.json'], {
+  cwd: fileURLToPath(new URL('..', import.meta.url)),
+  encoding: 'utf8',
+});
+if (built.status !== 0) throw new Error(`building dist/ for the package rows failed: ${built.stdout}${built.stderr}`);
 const child = fileURLToPath(new URL('first-response.ts', import.meta.url));
 interface FirstResponse {
   readonly boot: number;
@@ -171,8 +178,8 @@ interface FirstResponse {
 }
 /** Processes that answered but did not close cleanly (a close that hangs is killed after 30 s). */
 const closeFailures = new Set<string>();
-async function fresh(subject: string): Promise<FirstResponse | string> {
-  const proc = spawn(process.execPath, [child, subject, String(upstream.port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+async function fresh(subject: string, from: string): Promise<FirstResponse | string> {
+  const proc = spawn(process.execPath, [child, subject, String(upstream.port), from], { stdio: ['ignore', 'pipe', 'pipe'] });
   const limit = setTimeout(() => proc.kill(), 30_000);
   let out = '';
   let err = '';
@@ -185,15 +192,23 @@ async function fresh(subject: string): Promise<FirstResponse | string> {
   if (code !== 0) closeFailures.add(`${subject}: the process answered but then exited with ${code} (${err.trim().split('\n')[0] ?? ''})`);
   return JSON.parse(line) as FirstResponse;
 }
+/** The direct call, then each mode from the package (the target's case) and from source. */
+const startSubjects = [
+  { subject: 'direct', from: 'package', label: 'direct undici.request (first request)' },
+  ...MODES.flatMap((m) => [
+    { subject: m.name, from: 'package', label: `createMesh (${m.name}, package dist/) → first mesh.fetch` },
+    { subject: m.name, from: 'source', label: `createMesh (${m.name}, TypeScript source) → first mesh.fetch` },
+  ]),
+];
 const startRows = [];
 const startNotes: string[] = [];
 let directFirst: number | undefined;
-for (const subject of ['direct', ...MODES.map((m) => m.name)]) {
+for (const { subject, from, label } of startSubjects) {
   const runs: FirstResponse[] = [];
   for (let i = 0; i < FRESH_PROCESSES; i++) {
-    const result = await fresh(subject);
+    const result = await fresh(subject, from);
     if (typeof result === 'string') {
-      startNotes.push(`${subject}: a fresh process failed (${result}); row skipped`);
+      startNotes.push(`${label}: a fresh process failed (${result}); row skipped`);
       break;
     }
     runs.push(result);
@@ -201,9 +216,9 @@ for (const subject of ['direct', ...MODES.map((m) => m.name)]) {
   if (runs.length < FRESH_PROCESSES) continue;
   const firstResponse = median(runs.map((r) => r.firstResponse));
   if (subject === 'direct') directFirst = firstResponse;
-  const target = TARGETS[subject];
+  const target = from === 'package' ? TARGETS[subject] : undefined;
   startRows.push({
-    subject: subject === 'direct' ? 'direct undici.request (first request)' : `createMesh (${subject}) → first mesh.fetch`,
+    subject: label,
     'node start ms': median(runs.map((r) => r.boot)).toFixed(0),
     'imports ms': median(runs.map((r) => r.imports)).toFixed(0),
     'to first response ms': firstResponse.toFixed(1),

@@ -4,12 +4,13 @@
 // UpstreamTlsContext; plus the count of requests in flight on it, from which the transport tells
 // a queued (pending) request.
 import { isDeepStrictEqual } from 'node:util';
-import { Client, type Dispatcher, H2CClient, Pool } from 'undici';
+import type { Client, Dispatcher } from 'undici';
 import type { UpstreamTlsConfig } from '../../core/model/cluster.ts';
 import type { Endpoint } from '../../core/model/endpoint.ts';
 import { Http1Pool } from '../http1/http1-pool.ts';
 import type { TlsClient } from './tls-client.ts';
 import { tlsConnector } from './tls-connector.ts';
+import { undici } from './undici-on-demand.ts';
 
 /** How a cluster's pools are built; pools are rebuilt when these change. */
 export interface PoolSettings {
@@ -55,19 +56,15 @@ export class EndpointPool {
   inFlight = 0;
 
   constructor(endpoint: Endpoint, settings: PoolSettings, tls: TlsClient | undefined) {
-    const host = endpoint.address.includes(':') ? `[${endpoint.address}]` : endpoint.address;
-    const origin = `${tls === undefined ? 'http' : 'https'}://${host}:${endpoint.port}`;
-    // The attempt loop owns every timeout (per try, route, idle), so undici's own are off.
-    const timeouts = { connectTimeout: settings.connectTimeoutMs, headersTimeout: 0, bodyTimeout: 0 };
-    const streams = settings.streamsPerConnection;
     const connections = settings.connections;
-    if (tls !== undefined) this.#pool = new Pool(origin, { connections, factory: (url) => tlsClientFor(url, settings, tls) });
-    else if (settings.http2) this.#pool = new Pool(origin, { connections, factory: (url) => new H2CClient(url, { ...timeouts, maxConcurrentStreams: streams, pipelining: streams }) });
-    else this.#pool = new Http1Pool({ host: endpoint.address, port: endpoint.port, connections, connectTimeoutMs: settings.connectTimeoutMs });
+    this.#pool =
+      tls === undefined && !settings.http2
+        ? new Http1Pool({ host: endpoint.address, port: endpoint.port, connections, connectTimeoutMs: settings.connectTimeoutMs })
+        : undiciPool(endpoint, settings, tls);
     this.#servername = tls === undefined ? undefined : (tls.servername ?? endpoint.address);
     // A negotiated pool counts one request per connection: it cannot know the protocol before connecting.
     const h2 = tls === undefined ? settings.http2 : tls.version === 'h2';
-    this.capacity = connections * (h2 ? streams : 1);
+    this.capacity = connections * (h2 ? settings.streamsPerConnection : 1);
   }
 
   dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): void {
@@ -86,6 +83,19 @@ export class EndpointPool {
   }
 }
 
+/** An undici Pool of TLS clients, or of h2c clients (undici loads on the first such pool). */
+function undiciPool(endpoint: Endpoint, settings: PoolSettings, tls: TlsClient | undefined): Connections {
+  const { Pool, H2CClient } = undici();
+  const host = endpoint.address.includes(':') ? `[${endpoint.address}]` : endpoint.address;
+  const origin = `${tls === undefined ? 'http' : 'https'}://${host}:${endpoint.port}`;
+  const connections = settings.connections;
+  if (tls !== undefined) return new Pool(origin, { connections, factory: (url) => tlsClientFor(url, settings, tls) });
+  const streams = settings.streamsPerConnection;
+  // The attempt loop owns every timeout (per try, route, idle), so undici's own are off.
+  const timeouts = { connectTimeout: settings.connectTimeoutMs, headersTimeout: 0, bodyTimeout: 0 };
+  return new Pool(origin, { connections, factory: (url) => new H2CClient(url, { ...timeouts, maxConcurrentStreams: streams, pipelining: streams }) });
+}
+
 /**
  * One TLS connection's client. HTTP/2 connections carry `streamsPerConnection` requests at once,
  * HTTP/1.1 connections one; a negotiated client learns which on each connect.
@@ -93,7 +103,7 @@ export class EndpointPool {
 function tlsClientFor(url: URL, settings: PoolSettings, tls: TlsClient): Client {
   const streams = settings.streamsPerConnection;
   let h2 = tls.version === 'h2';
-  const client = new Client(url, {
+  const client = new (undici().Client)(url, {
     headersTimeout: 0,
     bodyTimeout: 0,
     maxConcurrentStreams: streams,

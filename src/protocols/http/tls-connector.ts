@@ -3,8 +3,9 @@
 // is a TlsHandshakeError, which the transport counts as a connect failure.
 import type { Socket } from 'node:net';
 import { type TLSSocket, connect } from 'node:tls';
-import { type buildConnector, errors } from 'undici';
+import type { buildConnector } from 'undici';
 import type { TlsClient } from './tls-client.ts';
+import { undici } from './undici-on-demand.ts';
 
 export const TLS_HANDSHAKE_FAILED = 'SIDELET_TLS_HANDSHAKE';
 
@@ -44,7 +45,7 @@ export function tlsConnector(client: TlsClient, timeoutMs: number, onSecure?: (h
     const onConnect = (): void => void (tcpConnected = true);
     const onError = (error: Error): void => done(tcpConnected ? new TlsHandshakeError(where, error) : error);
     const onSecureConnect = (): void => done(httpVersionError(client, socket, where));
-    const timer = setTimeout(() => done(new errors.ConnectTimeoutError(`connect timeout of ${timeoutMs} ms to ${where}`)), timeoutMs);
+    const timer = setTimeout(() => done(new (undici().errors.ConnectTimeoutError)(`connect timeout of ${timeoutMs} ms to ${where}`)), timeoutMs);
     const done = (error: Error | undefined): void => {
       clearTimeout(timer);
       socket.off('connect', onConnect).off('secureConnect', onSecureConnect).off('error', onError);
