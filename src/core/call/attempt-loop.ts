@@ -78,8 +78,6 @@ interface Attempt {
   done: boolean;
   /** The transport reported the end of its response body. */
   streamEnded: boolean;
-  /** Once it won with a body still arriving: stops the call's signal from cancelling that body. */
-  unwatchAbort: (() => void) | undefined;
 }
 
 interface Fallback {
@@ -125,7 +123,10 @@ class AttemptLoop {
   #primary: Attempt | undefined;
   /** The route's idle_timeout (Envoy's stream idle timeout) until the call settles; progress of any attempt resets it. */
   #idle: IdleTimer | undefined;
-  readonly #onAbort = (): void => this.#fail(this.#plan.signal?.reason);
+  /** The winner whose body is still arriving: the call's signal cancels it until its end. */
+  #streaming: Attempt | undefined;
+  /** The loop's one listener is on the call's signal: from the start until the call settles, or until the winner's body ends. */
+  #listening = false;
 
   constructor(plan: CallPlan, deps: CallDeps, resolve: (r: CallResult) => void, reject: (e: unknown) => void) {
     this.#plan = plan;
@@ -139,7 +140,10 @@ class AttemptLoop {
   start(): void {
     const { signal } = this.#plan;
     if (signal?.aborted) return this.#fail(signal.reason);
-    signal?.addEventListener('abort', this.#onAbort, { once: true });
+    if (signal !== undefined) {
+      signal.addEventListener('abort', this.#onAbort);
+      this.#listening = true;
+    }
     if (this.#deadline !== undefined) {
       const ms = this.#deadline - this.#deps.clock.now();
       this.#timers.push(this.#deps.clock.schedule(ms, () => this.#onRouteTimeout()));
@@ -169,7 +173,7 @@ class AttemptLoop {
       if (release.code === 'SIDELET_UPSTREAM_OVERFLOW') this.#deps.stats?.overflow(cluster.name, 'requests');
       return this.#noAttempt(release);
     }
-    const attempt: Attempt = { kind, endpoint, startedAt: clock.now(), release, retrySlot, control: undefined, perTryTimer: undefined, idle: undefined, hedged: false, done: false, streamEnded: false, unwatchAbort: undefined };
+    const attempt: Attempt = { kind, endpoint, startedAt: clock.now(), release, retrySlot, control: undefined, perTryTimer: undefined, idle: undefined, hedged: false, done: false, streamEnded: false };
     this.#primary ??= attempt;
     this.#tried.add(endpoint.id);
     this.#inFlight.add(attempt);
@@ -192,7 +196,7 @@ class AttemptLoop {
         onStreamEnd: () => {
           attempt.streamEnded = true;
           attempt.idle?.stop();
-          attempt.unwatchAbort?.();
+          this.#bodyDone(attempt);
         },
       },
     );
@@ -342,44 +346,52 @@ class AttemptLoop {
   /**
    * The idle timeouts outlive the head on a streaming body (Envoy resets a stream whose response
    * stalls): both are reset by the same bytes now, so the shorter one applies. When it fires,
-   * the body fails with SIDELET_TIMEOUT.
+   * the body fails with SIDELET_TIMEOUT. The call's signal still governs the body, as in WHATWG
+   * fetch: an abort cancels the upstream exchange and fails the body with the signal's reason.
    */
   #watchBody(attempt: Attempt, response: UpstreamResponse): void {
-    if (response.streaming !== true || attempt.streamEnded) return;
-    this.#watchAbort(attempt);
+    if (response.streaming !== true || attempt.streamEnded) return this.#unlisten();
+    this.#streaming = attempt;
     const { idleMs, perTryIdleMs } = this.#plan.timeouts;
     const ms = Math.min(idleMs ?? Number.POSITIVE_INFINITY, perTryIdleMs ?? Number.POSITIVE_INFINITY);
     if (ms === Number.POSITIVE_INFINITY) return;
     const which = ms === perTryIdleMs ? 'per-try idle' : 'idle';
     attempt.idle = new IdleTimer(this.#deps.clock, ms, () => {
       attempt.idle = undefined;
-      attempt.unwatchAbort?.();
+      this.#bodyDone(attempt);
       attempt.control?.cancel(new MeshError('SIDELET_TIMEOUT', `${which} timeout of ${ms} ms reached while receiving the response body from ${attempt.endpoint.id}`));
     });
   }
 
-  /**
-   * The call's signal still governs the body once the head is in, as in WHATWG fetch: an abort
-   * cancels the upstream exchange and fails the body with the signal's reason.
-   */
-  #watchAbort(attempt: Attempt): void {
-    const signal = this.#plan.signal;
-    if (signal === undefined) return;
-    const onAbort = (): void => {
-      attempt.unwatchAbort = undefined;
-      attempt.idle?.stop();
-      attempt.control?.cancel(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    attempt.unwatchAbort = () => {
-      attempt.unwatchAbort = undefined;
-      signal.removeEventListener('abort', onAbort);
-    };
+  /** The call's signal fired: before the call settles it fails the call, after it the winner's body. */
+  readonly #onAbort = (): void => {
+    this.#unlisten();
+    const reason: unknown = this.#plan.signal?.reason;
+    if (!this.#settled) return this.#fail(reason);
+    const attempt = this.#streaming;
+    if (attempt === undefined) return;
+    this.#streaming = undefined;
+    attempt.idle?.stop();
+    attempt.control?.cancel(reason instanceof Error ? reason : new Error(String(reason)));
+  };
+
+  /** The winner's body ended (or timed out): the signal has nothing left to cancel. */
+  #bodyDone(attempt: Attempt): void {
+    if (this.#streaming !== attempt) return;
+    this.#streaming = undefined;
+    this.#unlisten();
+  }
+
+  #unlisten(): void {
+    if (!this.#listening) return;
+    this.#listening = false;
+    this.#plan.signal?.removeEventListener('abort', this.#onAbort);
   }
 
   #fail(error: unknown): void {
     if (this.#settled) return;
     this.#settle();
+    this.#unlisten();
     this.#reject(error);
   }
 
@@ -387,7 +399,6 @@ class AttemptLoop {
   #settle(): void {
     this.#settled = true;
     this.#idle?.stop();
-    this.#plan.signal?.removeEventListener('abort', this.#onAbort);
     for (const timer of this.#timers) timer.cancel();
     this.#timers = [];
     for (const attempt of [...this.#inFlight]) {

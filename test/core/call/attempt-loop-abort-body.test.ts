@@ -1,7 +1,9 @@
 // The call's AbortSignal after the response head, against a transport the test drives by hand:
 // aborting while a streaming body is still arriving cancels the winning attempt with the reason
 // (as WHATWG fetch errors the body); once the body ended, or for a body already complete, it does nothing.
+// The loop keeps one listener on the signal, from the call's start until nothing is left to cancel.
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { test } from 'node:test';
 import { type CallResult, runAttempts } from '../../../src/core/call/attempt-loop.ts';
 import { ClusterServices } from '../../../src/core/call/cluster-services.ts';
@@ -90,4 +92,28 @@ test('a reason that is not an Error reaches the transport as one', async () => {
   controller.abort('stop');
   const [reason] = transport.sends[0]!.cancels;
   assert.ok(reason instanceof Error && reason.message === 'stop', String(reason));
+});
+
+test('the loop holds one listener on the signal while there is something to cancel, and none after', async () => {
+  const listeners = (signal: AbortSignal): number => getEventListeners(signal, 'abort').length;
+  const streamed = new AbortController();
+  const streaming = call(streamed.signal);
+  assert.equal(listeners(streamed.signal), 1, 'before the head');
+  streaming.transport.sends[0]!.handler.onResponse({ status: 200, headers: new Map(), streaming: true });
+  await streaming.result;
+  assert.equal(listeners(streamed.signal), 1, 'while the body streams');
+  streaming.transport.sends[0]!.handler.onStreamEnd?.();
+  assert.equal(listeners(streamed.signal), 0, 'after the body ended');
+
+  const whole = new AbortController();
+  const complete = call(whole.signal);
+  complete.transport.sends[0]!.handler.onResponse({ status: 200, headers: new Map() });
+  await complete.result;
+  assert.equal(listeners(whole.signal), 0, 'after a complete answer');
+
+  const failed = new AbortController();
+  const failing = call(failed.signal);
+  failing.transport.sends[0]!.handler.onFailure('reset', 'reset by peer');
+  await assert.rejects(failing.result);
+  assert.equal(listeners(failed.signal), 0, 'after a failed call');
 });
