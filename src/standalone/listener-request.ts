@@ -33,8 +33,39 @@ export function originOf(target: string, host: string | undefined, boundTo: Loca
   }
   const authority = host || (boundTo === undefined ? undefined : localAuthority(boundTo));
   if (authority === undefined || authority === '') return undefined;
+  if (PLAIN_TARGET.test(target) && !RESOLVED.test(target) && PLAIN_AUTHORITY.test(authority)) {
+    const origin = originOfAuthority(authority);
+    return origin === undefined ? undefined : { origin, path: target };
+  }
   const url = URL.parse(`http://${authority}${target.startsWith('/') ? target : `/${target}`}`);
   return url === null ? undefined : { origin: url.origin, path: `${url.pathname}${url.search}` };
+}
+
+/**
+ * An origin-form target that URL parsing leaves as it is (the usual case): only characters it
+ * keeps in a path and query, no fragment, backslash or quote it would rewrite or encode.
+ */
+const PLAIN_TARGET = /^\/[A-Za-z0-9\-._~!$&()*+,;=:@/%?]*$/;
+
+/** What URL parsing would change in a plain target: a dot segment (written or percent-encoded), an empty query. */
+const RESOLVED = /\/\.|%2e|\?$/i;
+
+/** A host name or IP literal and an optional port: nothing that would end the authority early (`/`, `?`, `#`, `@`). */
+const PLAIN_AUTHORITY = /^(?:[A-Za-z0-9\-._~]+|\[[0-9A-Fa-f:.]+\])(?::\d*)?$/;
+
+/** Authorities most listeners see: a handful of services. Beyond this many, the cache starts over. */
+const AUTHORITY_CACHE_SIZE = 256;
+const authorityOrigins = new Map<string, string | null>();
+
+/** `http://` + the authority as URL parsing serializes it (host lower-cased, port 80 dropped); undefined when it is not a valid authority. */
+function originOfAuthority(authority: string): string | undefined {
+  let origin = authorityOrigins.get(authority);
+  if (origin === undefined) {
+    origin = URL.parse(`http://${authority}/`)?.origin ?? null;
+    if (authorityOrigins.size >= AUTHORITY_CACHE_SIZE) authorityOrigins.clear();
+    authorityOrigins.set(authority, origin);
+  }
+  return origin ?? undefined;
 }
 
 /** `127.0.0.1:15006`, `[::1]:15006`, or `localhost` on a unix socket. */
