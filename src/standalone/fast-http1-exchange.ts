@@ -5,7 +5,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import type { MeshCallOptions } from '../api/fetch-adapter.ts';
-import { failureAnswer, localAnswer, type MadeAnswer, meshErrorAnswer, textAnswer, upstreamHeaders } from '../api/mesh-answer.ts';
+import { failureAnswer, localAnswer, type MadeAnswer, meshErrorAnswer, textAnswer } from '../api/mesh-answer.ts';
 import type { DirectCalls, RunningCall } from '../api/mesh-dispatcher.ts';
 import type { MeshRequest, PipelineResult } from '../core/call/request-pipeline.ts';
 import { MeshError } from '../core/errors.ts';
@@ -154,7 +154,7 @@ export class FastExchange implements RunningCall, BodyReader {
     const socket = this.#host.socket;
     socket.cork();
     try {
-      this.#writeHead(response.status, upstreamHeaders(response.headers));
+      this.#writeHead(response.status, response.headers);
       if (body === undefined) return this.#finish();
       this.#body = body;
       if (readsDirectly(body) && body.readWith(this)) this.#direct = true;
@@ -184,7 +184,7 @@ export class FastExchange implements RunningCall, BodyReader {
     socket.uncork();
   }
 
-  #writeHead(status: number, headers: IncomingHttpHeaders): void {
+  #writeHead(status: number, headers: ReadonlyMap<string, string> | IncomingHttpHeaders): void {
     const host = this.#host;
     const head = this.#head;
     const keepAlive = !head.connectionClose && !host.closing();

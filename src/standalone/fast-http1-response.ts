@@ -4,6 +4,7 @@
 // chunked for an HTTP/1.1 client, or delimited by the connection's close for an HTTP/1.0 one.
 import { type IncomingHttpHeaders, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
+import { HOP_BY_HOP } from '../protocols/http/headers.ts';
 
 /** How the body is delimited: none (HEAD, 1xx, 204, 304), its Content-Length, chunks, or the close. */
 export type Framing = 'none' | 'length' | 'chunked' | 'close';
@@ -30,21 +31,37 @@ export interface ResponseHead {
 const CRLF = Buffer.from('\r\n', 'latin1');
 const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1');
 
-/** The head for `status` and `headers` (lower-cased names, no hop-by-hop fields) under `terms`. */
-export function responseHead(status: number, headers: IncomingHttpHeaders, terms: AnswerTerms): ResponseHead {
+/**
+ * The head for `status` and `headers`: an upstream's response headers as the mesh hands them over
+ * (hop-by-hop fields are left out here), or a made answer's (lower-cased names, none hop-by-hop).
+ */
+export function responseHead(status: number, headers: ReadonlyMap<string, string> | IncomingHttpHeaders, terms: AnswerTerms): ResponseHead {
+  let text = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'unknown'}\r\n`;
+  let hasLength = false;
+  let hasDate = false;
+  if (headers instanceof Map) {
+    for (const [name, value] of headers as ReadonlyMap<string, string>) {
+      if (HOP_BY_HOP.has(name)) continue;
+      if (name === 'content-length') hasLength = true;
+      else if (name === 'date') hasDate = true;
+      text += `${name}: ${value}\r\n`;
+    }
+  } else {
+    const fields = headers as IncomingHttpHeaders;
+    for (const name in fields) {
+      const value = fields[name];
+      if (value === undefined) continue;
+      if (typeof value === 'string') text += `${name}: ${value}\r\n`;
+      else for (const item of value) text += `${name}: ${item}\r\n`;
+    }
+    hasLength = fields['content-length'] !== undefined;
+    hasDate = fields.date !== undefined;
+  }
   const hasBody = !terms.headOnly && status !== 204 && status !== 304 && (status < 100 || status > 199);
-  const hasLength = headers['content-length'] !== undefined;
   // As node:http: a connection is kept only when the answer's end can be told without the close.
   const keepAlive = terms.keepAlive && (hasLength || terms.chunked);
   const framing: Framing = !hasBody ? 'none' : hasLength ? 'length' : terms.chunked ? 'chunked' : 'close';
-  let text = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'unknown'}\r\n`;
-  for (const name in headers) {
-    const value = headers[name];
-    if (value === undefined) continue;
-    if (typeof value === 'string') text += `${name}: ${value}\r\n`;
-    else for (const item of value) text += `${name}: ${item}\r\n`;
-  }
-  if (headers.date === undefined) text += `Date: ${httpDate()}\r\n`;
+  if (!hasDate) text += `Date: ${httpDate()}\r\n`;
   if (!keepAlive) text += 'Connection: close\r\n';
   else if (terms.keepAliveTimeout > 0) text += `Connection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(terms.keepAliveTimeout / 1000)}\r\n`;
   else text += 'Connection: keep-alive\r\n';
