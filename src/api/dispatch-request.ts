@@ -4,6 +4,7 @@ import type { EventEmitter } from 'node:events';
 import { Readable } from 'node:stream';
 import { errors, type Dispatcher } from 'undici';
 import type { Bootstrap } from '../config/bootstrap.ts';
+import type { CallSignal } from '../core/call-signal.ts';
 import type { MeshRequest } from '../core/call/request-pipeline.ts';
 import type { RequestBody } from '../protocols/http/http-transport.ts';
 import type { MeshCallOptions } from './fetch-adapter.ts';
@@ -65,7 +66,7 @@ export class OriginCache {
  * (none, a string or bytes: the common case), so the call starts in the dispatch's own turn; a
  * promise when the body must be read or encoded first. Bad options throw undici's errors.
  */
-export function toDispatchRequest(opts: MeshDispatchOptions, origins: OriginCache, signal: AbortSignal): DispatchRequest | Promise<DispatchRequest> {
+export function toDispatchRequest(opts: MeshDispatchOptions, origins: OriginCache, signal: CallSignal): DispatchRequest | Promise<DispatchRequest> {
   if (opts.origin === undefined || opts.origin === null) throw new errors.InvalidArgumentError('origin is required: the mesh routes by it');
   if (typeof opts.path !== 'string' || !opts.path.startsWith('/')) throw new errors.InvalidArgumentError('path must be a string starting with "/"');
   if (typeof opts.method !== 'string' || opts.method === '') throw new errors.InvalidArgumentError('method must be a non-empty string');
@@ -77,7 +78,7 @@ export function toDispatchRequest(opts: MeshDispatchOptions, origins: OriginCach
   return readBody(body, headers, signal).then((read) => meshRequest(opts, origin, headers, read, signal));
 }
 
-function meshRequest(opts: MeshDispatchOptions, origin: RequestOrigin, headers: Map<string, string>, body: RequestBody | undefined, signal: AbortSignal): DispatchRequest {
+function meshRequest(opts: MeshDispatchOptions, origin: RequestOrigin, headers: Map<string, string>, body: RequestBody | undefined, signal: CallSignal): DispatchRequest {
   const request: MeshRequest = {
     listenerName: opts.listenerName ?? origin.listenerName,
     authority: origin.authority,
@@ -92,7 +93,7 @@ function meshRequest(opts: MeshDispatchOptions, origin: RequestOrigin, headers: 
 }
 
 /** A body that is not in memory yet: encoded (FormData, Blob), or streamed (read whole when short and of a declared length). */
-async function readBody(raw: unknown, headers: Map<string, string>, signal: AbortSignal): Promise<RequestBody | undefined> {
+async function readBody(raw: unknown, headers: Map<string, string>, signal: CallSignal): Promise<RequestBody | undefined> {
   const body = await requestBody(raw, headers);
   const length = Number(headers.get('content-length'));
   if (body instanceof Readable && Number.isInteger(length) && length <= REPLAYABLE_BODY_LIMIT) return collect(body, signal);
@@ -149,8 +150,8 @@ async function requestBody(body: unknown, headers: Map<string, string>): Promise
 }
 
 /** Reads a short declared-length body whole; an abort meanwhile destroys the stream and rejects with its reason. */
-async function collect(stream: Readable, signal: AbortSignal): Promise<Uint8Array> {
-  signal.throwIfAborted();
+async function collect(stream: Readable, signal: CallSignal): Promise<Uint8Array> {
+  if (signal.aborted) throw signal.reason;
   const onAbort = (): void => void stream.destroy(signal.reason as Error);
   signal.addEventListener('abort', onAbort, { once: true });
   try {

@@ -5,6 +5,7 @@ import { type IncomingHttpHeaders, STATUS_CODES } from 'node:http';
 import { Readable } from 'node:stream';
 import { Dispatcher, errors } from 'undici';
 import type { Bootstrap } from '../config/bootstrap.ts';
+import { CallAbort } from '../core/call-signal.ts';
 import type { MeshRequest, PipelineResult } from '../core/call/request-pipeline.ts';
 import { MeshError } from '../core/errors.ts';
 import type { RequestBody } from '../protocols/http/http-transport.ts';
@@ -153,7 +154,7 @@ export class MeshDispatcher extends Dispatcher {
 class DispatchRun implements Dispatcher.DispatchController, BodyReader {
   readonly #handler: Dispatcher.DispatchHandler;
   readonly #onEnd: (run: RunningCall) => void;
-  readonly #abort = new AbortController();
+  readonly #abort = new CallAbort();
   #paused = false;
   #settled = false;
   #body: BodyWithTrailers | undefined;
@@ -169,7 +170,7 @@ class DispatchRun implements Dispatcher.DispatchController, BodyReader {
   }
 
   get aborted(): boolean {
-    return this.#abort.signal.aborted;
+    return this.#abort.aborted;
   }
 
   get paused(): boolean {
@@ -177,7 +178,7 @@ class DispatchRun implements Dispatcher.DispatchController, BodyReader {
   }
 
   get reason(): Error | null {
-    return this.aborted ? (this.#abort.signal.reason as Error) : null;
+    return this.aborted ? (this.#abort.reason as Error) : null;
   }
 
   abort(reason: Error): void {
@@ -208,7 +209,7 @@ class DispatchRun implements Dispatcher.DispatchController, BodyReader {
       this.#handler.onRequestStart?.(this, {});
       this.#watch(opts.signal);
       if (this.#settled) return;
-      prepared = toDispatchRequest(opts, origins, this.#abort.signal);
+      prepared = toDispatchRequest(opts, origins, this.#abort);
     } catch (error) {
       return this.reject(error as Error);
     }

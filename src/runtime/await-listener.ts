@@ -2,6 +2,7 @@
 // the wait ends as soon as the control plane is found unreachable, with the retriable
 // SIDELET_RUNTIME_FAILURE that sends the call direct to its authority; without it, the xDS
 // client's own timeouts apply.
+import type { CallSignal } from '../core/call-signal.ts';
 import { MeshError } from '../core/errors.ts';
 import type { XdsHandle } from '../xds/start-xds.ts';
 
@@ -9,7 +10,7 @@ import type { XdsHandle } from '../xds/start-xds.ts';
  * `failFast`: failOpen is on and the listener is not known yet (a known one resolves at once, and
  * marks it used). The call's `signal` ends the wait with its reason.
  */
-export function awaitListener(xds: Pick<XdsHandle, 'ensureListener' | 'unreachable'>, name: string, failFast: boolean, signal?: AbortSignal): Promise<void> {
+export function awaitListener(xds: Pick<XdsHandle, 'ensureListener' | 'unreachable'>, name: string, failFast: boolean, signal?: CallSignal): Promise<void> {
   const ready = xds.ensureListener(name);
   const unreachable = failFast
     ? xds.unreachable().then(() => {
@@ -20,7 +21,7 @@ export function awaitListener(xds: Pick<XdsHandle, 'ensureListener' | 'unreachab
 }
 
 /** `promise`, or the signal's reason if it aborts first. */
-export function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+export function abortable<T>(promise: Promise<T>, signal: CallSignal | undefined): Promise<T> {
   if (signal === undefined) return promise;
   if (signal.aborted) return Promise.reject(signal.reason);
   let onAbort: () => void = () => {};

@@ -2,6 +2,7 @@
 // (rate-limit admission, on-demand listeners) as promises, and attempt and call outcomes
 // batched per turn of the event loop for outlier detection and the error-rate breakers.
 import { BroadcastChannel } from 'node:worker_threads';
+import type { CallSignal } from '../core/call-signal.ts';
 import type { RateLimitConfig } from '../core/model/policy-rate-limit.ts';
 import type { AttemptOutcome } from '../core/policy/retry-classifier.ts';
 import { fromWireError } from './wire-error.ts';
@@ -44,7 +45,7 @@ export class ControlLink {
   }
 
   /** Waits for the route's process-wide limiter to admit the call; rejects with its MeshError. */
-  admit(key: string, config: RateLimitConfig, caller: string | undefined, priority: number | undefined, signal: AbortSignal | undefined): Promise<void> {
+  admit(key: string, config: RateLimitConfig, caller: string | undefined, priority: number | undefined, signal: CallSignal | undefined): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     const id = this.#nextId++;
     const admitted = this.#request(id);

@@ -4,6 +4,7 @@
 import { BroadcastChannel } from 'node:worker_threads';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import type { Readable } from 'node:stream';
+import { CallAbort } from '../core/call-signal.ts';
 import { systemClock } from '../core/clock.ts';
 import { handleRequest, type MeshRequest, type PipelineResult } from '../core/call/request-pipeline.ts';
 import type { PolicyOverrides } from '../core/model/caller-overrides.ts';
@@ -34,7 +35,7 @@ export class DataPlane {
   readonly #xprotocol = new XProtocolTransport();
   readonly #link: ControlLink;
   readonly #cancels: BroadcastChannel;
-  readonly #calls = new Map<number, AbortController>();
+  readonly #calls = new Map<number, CallAbort>();
   readonly #callerOverrides: ReadonlyMap<string, PolicyOverrides>;
   readonly #counters: Int32Array;
   readonly #cancelled: Int32Array;
@@ -72,7 +73,7 @@ export class DataPlane {
   }
 
   async handle(task: CallTask): Promise<Moved | CallReply> {
-    const abort = new AbortController();
+    const abort = new CallAbort();
     this.#calls.set(task.id, abort);
     if (Atomics.load(this.#cancelled, task.id % kCancelSlots) === task.id) abort.abort(new DOMException('cancelled before it started', 'AbortError'));
     try {
@@ -85,11 +86,11 @@ export class DataPlane {
         method: wire.method,
         headers: new Map(wire.headers),
         bodyReplayable: wire.bodyReplayable,
-        signal: abort.signal,
+        signal: abort,
         ...(wire.overrides === undefined ? {} : { overrides: wire.overrides }),
         ...(wire.rpc === undefined ? {} : { rpc: wire.rpc }),
       };
-      if (!this.#snapshot?.listeners.has(request.listenerName)) await abortable(this.#link.ensureListener(request.listenerName), abort.signal);
+      if (!this.#snapshot?.listeners.has(request.listenerName)) await abortable(this.#link.ensureListener(request.listenerName), abort);
       const body: RequestBody | undefined = task.bodyPort !== undefined ? new PortReadable(task.bodyPort) : task.body;
       const result = await handleRequest(request, {
         clock: systemClock,

@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { BroadcastChannel, MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { Bootstrap } from '../config/bootstrap.ts';
+import type { CallSignal } from '../core/call-signal.ts';
 import type { MeshStats } from '../core/call/mesh-stats.ts';
 import type { MeshRequest, PipelineResult } from '../core/call/request-pipeline.ts';
 import type { ClusterStatus } from '../core/call/snapshot-state.ts';
@@ -263,7 +264,7 @@ export class WorkerHost {
   }
 }
 
-function fromReply(reply: CallReply, signal: AbortSignal | undefined): PipelineResult {
+function fromReply(reply: CallReply, signal: CallSignal | undefined): PipelineResult {
   if (reply.kind === 'local') {
     return { kind: 'local', status: reply.status, body: reply.body, responseFlag: reply.responseFlag, ...(reply.grpcStatus === undefined ? {} : { grpcStatus: reply.grpcStatus }) };
   }
@@ -282,7 +283,7 @@ function fromReply(reply: CallReply, signal: AbortSignal | undefined): PipelineR
 }
 
 /** After the head, the call's signal still ends a body that is arriving (the worker then cancels the upstream). */
-function abortBodyWith(signal: AbortSignal, body: unknown): void {
+function abortBodyWith(signal: CallSignal, body: unknown): void {
   if (!(body instanceof Readable) || body.destroyed) return;
   if (signal.aborted) return void body.destroy(signal.reason as Error);
   const onAbort = () => body.destroy(signal.reason as Error);

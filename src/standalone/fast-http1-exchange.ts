@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import type { MeshCallOptions } from '../api/fetch-adapter.ts';
 import { failureAnswer, localAnswer, type MadeAnswer, meshErrorAnswer, textAnswer } from '../api/mesh-answer.ts';
 import type { DirectCalls, RunningCall } from '../api/mesh-dispatcher.ts';
+import { CallAbort } from '../core/call-signal.ts';
 import type { MeshRequest, PipelineResult } from '../core/call/request-pipeline.ts';
 import { MeshError } from '../core/errors.ts';
 import type { RequestHead } from '../protocols/http1/request-head.ts';
@@ -46,7 +47,7 @@ export class FastExchange implements RunningCall, BodyReader {
   readonly #head: RequestHead;
   /** The client takes chunked bodies. */
   readonly #chunked: boolean;
-  readonly #abort = new AbortController();
+  readonly #abort = new CallAbort();
   #state: State = 'calling';
   /** Counted among the dispatcher's calls (begin() accepted it). */
   #counted = false;
@@ -84,7 +85,7 @@ export class FastExchange implements RunningCall, BodyReader {
         method: head.method,
         headers: forwarded(head.headers),
         bodyReplayable: true,
-        signal: this.#abort.signal,
+        signal: this.#abort,
         overrides: ERRORS_AS_RESPONSES,
       };
       answer = host.direct.call(request, body);
@@ -103,7 +104,7 @@ export class FastExchange implements RunningCall, BodyReader {
    * connection is reset, as from any proxy.
    */
   abort(reason: Error): void {
-    if (this.#state === 'done' || this.#abort.signal.aborted) return;
+    if (this.#state === 'done' || this.#abort.aborted) return;
     this.#abort.abort(reason);
     if (this.#state === 'calling') return this.#made(failureAnswer(reason));
     this.#broken();

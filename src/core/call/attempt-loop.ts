@@ -1,6 +1,7 @@
 // The attempt loop: runs one call against a cluster through its transport — per-try and route
 // timeouts, retries with back-off, Envoy hedging and sidelet backup requests — and settles with
 // the first good answer, cancelling the rest (DESIGN.md, "A request's way through the core").
+import type { CallSignal } from '../call-signal.ts';
 import type { Clock, TimerHandle } from '../clock.ts';
 import { MeshError, type MeshFailureCode } from '../errors.ts';
 import type { JsonObject } from '../model/metadata.ts';
@@ -36,7 +37,7 @@ export interface CallPlan {
   readonly requestRetriable: boolean;
   readonly hash?: bigint;
   readonly metadataMatch?: JsonObject;
-  readonly signal?: AbortSignal;
+  readonly signal?: CallSignal;
 }
 
 export interface CallDeps {

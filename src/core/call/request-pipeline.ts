@@ -2,6 +2,7 @@
 // injection, admission (rate limit with priority queueing, error-rate breaker), the attempt
 // loop, mirroring, and the outcome fed back to the breaker. Protocol-neutral; pure but for the
 // injected clock, randomness and transport.
+import type { CallSignal } from '../call-signal.ts';
 import type { Clock } from '../clock.ts';
 import { MeshError } from '../errors.ts';
 import type { PolicyOverrides } from '../model/caller-overrides.ts';
@@ -33,7 +34,7 @@ export interface MeshRequest {
   readonly headers: ReadonlyMap<string, string>;
   /** The body can be sent again (buffered or none): retries, hedges, backups and mirrors need it. */
   readonly bodyReplayable: boolean;
-  readonly signal?: AbortSignal;
+  readonly signal?: CallSignal;
   /** Per-call overrides, the top of the precedence. */
   readonly overrides?: PolicyOverrides;
   /** Set for an x-protocol RPC call, whose body is its request frame. */
@@ -218,7 +219,7 @@ function mirror(request: MeshRequest, decision: { readonly action: { readonly re
   }
 }
 
-function sleep(clock: Clock, ms: number, signal: AbortSignal | undefined): Promise<void> {
+function sleep(clock: Clock, ms: number, signal: CallSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const onAbort = () => {

@@ -1,6 +1,7 @@
 // Admission through one token bucket with priority queueing (Sentinel's 排队等待 with
 // maxQueueingTimeMs, per priority): waiters are served highest priority first as tokens
 // refill, time out after their maximum wait, and the lowest priority is shed when the queue is full.
+import type { CallSignal } from '../call-signal.ts';
 import type { Clock, TimerHandle } from '../clock.ts';
 import { MeshError } from '../errors.ts';
 import { maxQueueingTimeFor, type RateLimitConfig } from '../model/policy-rate-limit.ts';
@@ -13,7 +14,7 @@ export interface AcquireOptions {
   /** The caller's app id, for limiters keyed by caller. */
   readonly caller?: string;
   /** Aborting removes the request from the queue; the promise rejects with the signal's reason. */
-  readonly signal?: AbortSignal;
+  readonly signal?: CallSignal;
 }
 
 export type QueueingConfig = Pick<RateLimitConfig, 'defaultPriority' | 'maxQueueingTimeMs' | 'priorities' | 'maxQueueSize'>;
@@ -22,7 +23,7 @@ interface Waiter {
   readonly deadline: number;
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
-  readonly signal: AbortSignal | undefined;
+  readonly signal: CallSignal | undefined;
   onAbort: (() => void) | undefined;
 }
 
