@@ -1,6 +1,7 @@
 // Parses a section of HTTP/1.1 field lines (RFC 9112 §5), the header section of a response head
 // or the trailer section of a chunked body, into a lower-cased name → value object in one pass.
 import { badResponse } from './http1-errors.ts';
+import { knownFieldName } from './known-field-names.ts';
 import { COLON, CR, HTAB, LF, latin1, MAX_HEAD_BYTES, SP, TCHAR } from './http1-syntax.ts';
 
 /** Lower-cased field names → values; a repeated field's values joined with ", " (RFC 9110 §5.3). No prototype, so any name is a plain key. */
@@ -45,8 +46,11 @@ export function parseFieldLines(buf: Buffer, start: number, base: number, into: 
       c = buf[p]!;
     }
     if (p === nameStart) throw badResponse(`${what}: empty field name at byte ${p - base}`);
-    const raw = latin1(buf, nameStart, p);
-    const name = upper ? raw.toLowerCase() : raw;
+    let name = knownFieldName(buf, nameStart, p);
+    if (name === undefined) {
+      const raw = latin1(buf, nameStart, p);
+      name = upper ? raw.toLowerCase() : raw;
+    }
     p++;
     while (p < len && (buf[p] === SP || buf[p] === HTAB)) p++;
     const valueStart = p;
