@@ -1,5 +1,6 @@
-// The processes of the sidecar bench: the node:http upstream, a `sidelet run` and an nginx, each
-// started in its own process with a deadline to come up, and each stopped (killed if it lingers).
+// The processes of the sidecar benches: the node:http upstream, a `sidelet run`, the Node proxies
+// and an nginx, each started in its own process (the Node ones optionally under a tool such as
+// callgrind) with a deadline to come up, and each stopped (killed if it lingers).
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
@@ -17,6 +18,23 @@ export interface Running {
   /** The processes doing the work (nginx: its master and workers), for CPU accounting. */
   pids(): number[];
   stop(): Promise<void>;
+}
+
+/**
+ * How a hop's Node process starts: by itself, or under a tool (`wrap`, the tool's command and
+ * arguments before Node's path) with Node flags of its own, and the time it gets to come up.
+ */
+export interface Launcher {
+  readonly wrap: readonly string[];
+  readonly nodeFlags: readonly string[];
+  readonly upWithinMs: number;
+}
+
+export const PLAIN: Launcher = { wrap: [], nodeFlags: [], upWithinMs: 30_000 };
+
+function spawnNode(launcher: Launcher, args: readonly string[]): ChildProcess {
+  const [command, ...before] = [...launcher.wrap, process.execPath];
+  return spawn(command!, [...before, ...launcher.nodeFlags, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 /** Linux clock ticks per second (/proc/<pid>/stat counts CPU time in them); 100 on every kernel config Debian ships. */
@@ -83,21 +101,21 @@ export async function startUpstream(): Promise<Running> {
 }
 
 /** bench/standalone/node-proxy.ts: node:http and an undici Pool with nothing between them. */
-export async function startNodeProxy(upstreamPort: number): Promise<Running> {
-  const child = spawn(process.execPath, [join(ROOT, 'bench', 'standalone', 'node-proxy.ts'), String(upstreamPort)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  const port = Number((await lineMatching(child, 'node proxy', /port (\d+)/, 10_000))[1]);
+export async function startNodeProxy(upstreamPort: number, launcher = PLAIN): Promise<Running> {
+  const child = spawnNode(launcher, [join(ROOT, 'bench', 'standalone', 'node-proxy.ts'), String(upstreamPort)]);
+  const port = Number((await lineMatching(child, 'node proxy', /port (\d+)/, launcher.upWithinMs))[1]);
   return { name: 'node proxy', port, pids: () => [child.pid!], stop: () => terminate(child) };
 }
 
 /** bench/standalone/socket-proxy.ts: bytes between raw sockets, no HTTP library, no mesh. */
-export async function startSocketProxy(upstreamPort: number): Promise<Running> {
-  const child = spawn(process.execPath, [join(ROOT, 'bench', 'standalone', 'socket-proxy.ts'), String(upstreamPort)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  const port = Number((await lineMatching(child, 'socket proxy', /port (\d+)/, 10_000))[1]);
+export async function startSocketProxy(upstreamPort: number, launcher = PLAIN): Promise<Running> {
+  const child = spawnNode(launcher, [join(ROOT, 'bench', 'standalone', 'socket-proxy.ts'), String(upstreamPort)]);
+  const port = Number((await lineMatching(child, 'socket proxy', /port (\d+)/, launcher.upWithinMs))[1]);
   return { name: 'socket proxy', port, pids: () => [child.pid!], stop: () => terminate(child) };
 }
 
 /** `sidelet run` on a static config that sends Host `upstream` to the upstream; HTTP/1.1 listener on a free port. */
-export async function startSidelet(upstreamPort: number): Promise<Running> {
+export async function startSidelet(upstreamPort: number, launcher = PLAIN): Promise<Running> {
   const dir = await mkdtemp(join(tmpdir(), 'sidelet-bench-'));
   const config = join(dir, 'mesh.json');
   const hcm = 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
@@ -120,8 +138,8 @@ export async function startSidelet(upstreamPort: number): Promise<Running> {
       },
     }),
   );
-  const child = spawn(process.execPath, [join(ROOT, 'src', 'standalone', 'cli.ts'), 'run', '-c', config, '--listen', '127.0.0.1:0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  const port = Number((await lineMatching(child, 'sidelet run', /sidelet listening tcp 127\.0\.0\.1:(\d+)/, 30_000))[1]);
+  const child = spawnNode(launcher, [join(ROOT, 'src', 'standalone', 'cli.ts'), 'run', '-c', config, '--listen', '127.0.0.1:0']);
+  const port = Number((await lineMatching(child, 'sidelet run', /sidelet listening tcp 127\.0\.0\.1:(\d+)/, launcher.upWithinMs))[1]);
   return {
     name: 'sidelet',
     port,
@@ -135,19 +153,24 @@ export async function startSidelet(upstreamPort: number): Promise<Running> {
 
 /** nginx from PATH; when absent and running as root, Debian's package is installed first. */
 export function ensureNginx(): string {
+  return ensureInstalled('nginx', 'nginx');
+}
+
+/** `command` from PATH (or /usr/sbin); when absent and running as root, Debian's `debianPackage` is installed first. */
+export function ensureInstalled(command: string, debianPackage: string): string {
   const found = (): string | undefined => {
-    const which = spawnSync('sh', ['-c', 'command -v nginx || ls /usr/sbin/nginx 2>/dev/null'], { encoding: 'utf8' });
+    const which = spawnSync('sh', ['-c', `command -v ${command} || ls /usr/sbin/${command} 2>/dev/null`], { encoding: 'utf8' });
     return which.stdout.trim().split('\n')[0] || undefined;
   };
   const existing = found();
   if (existing !== undefined) return existing;
-  if (process.getuid?.() !== 0) throw new Error('nginx is not installed and this is not root: apt-get install -y nginx, then run the bench again');
-  console.log('installing nginx (apt-get install -y nginx)...');
+  if (process.getuid?.() !== 0) throw new Error(`${command} is not installed and this is not root: apt-get install -y ${debianPackage}, then run the bench again`);
+  console.log(`installing ${command} (apt-get install -y ${debianPackage})...`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env, timeout: 300_000 });
-  const install = spawnSync('apt-get', ['install', '-y', '-qq', 'nginx'], { stdio: 'inherit', env, timeout: 300_000 });
+  const install = spawnSync('apt-get', ['install', '-y', '-qq', debianPackage], { stdio: 'inherit', env, timeout: 300_000 });
   const installed = found();
-  if (install.status !== 0 || installed === undefined) throw new Error('apt-get install -y nginx failed');
+  if (install.status !== 0 || installed === undefined) throw new Error(`apt-get install -y ${debianPackage} failed`);
   return installed;
 }
 
