@@ -5,6 +5,7 @@ import type { PolicyOverrides } from '../core/model/caller-overrides.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
 import { handleRequest, type MeshRequest, type PipelineResult } from '../core/call/request-pipeline.ts';
 import type { MeshStats } from '../core/call/mesh-stats.ts';
+import type { Transport } from '../core/call/transport.ts';
 import { type ClusterStatus, SnapshotState } from '../core/call/snapshot-state.ts';
 import type { Snapshot } from '../core/model/snapshot.ts';
 import type { SnapshotStore } from '../core/model/snapshot-store.ts';
@@ -64,15 +65,33 @@ export class InlineHost {
     });
   }
 
-  async handle(request: MeshRequest, body: RequestBody | undefined): Promise<PipelineResult> {
+  handle(request: MeshRequest, body: RequestBody | undefined): Promise<PipelineResult> {
     const { xds, staticListeners, store } = this.#options;
     const name = request.listenerName;
-    if (xds !== undefined && !staticListeners?.has(name)) await awaitListener(xds, name, this.#options.failOpen === true && !store.current.listeners.has(name), request.signal);
+    // A listener from the config in hand: the pipeline's own promise, with no extra turn.
+    if (xds === undefined || staticListeners?.has(name) === true) return this.#run(request, body);
+    return this.#runOnceKnown(xds, request, body, this.#options.failOpen === true && !store.current.listeners.has(name));
+  }
+
+  /** An xDS listener: the call waits until the control plane has sent it (or fails fast for failOpen). */
+  async #runOnceKnown(xds: Pick<XdsHandle, 'ensureListener' | 'unreachable'>, request: MeshRequest, body: RequestBody | undefined, failFast: boolean): Promise<PipelineResult> {
+    await awaitListener(xds, request.listenerName, failFast, request.signal);
+    return this.#run(request, body);
+  }
+
+  /** The call through the pipeline; a body the transport refuses (an RPC frame that is not one) rejects, as every failure does. */
+  #run(request: MeshRequest, body: RequestBody | undefined): Promise<PipelineResult> {
+    let transport: Transport;
+    try {
+      transport = request.rpc === undefined ? this.#transport.withBody(body) : this.#xprotocol.forFrame(body, request.rpc);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
     return handleRequest(request, {
       clock: this.#clock,
       random: this.#random,
       wallNow: Date.now,
-      transport: request.rpc === undefined ? this.#transport.withBody(body) : this.#xprotocol.forFrame(body, request.rpc),
+      transport,
       state: this.#state,
       callerOverrides: this.#options.callerOverrides.get(request.listenerName),
       ...(this.#options.stats === undefined ? {} : { stats: this.#options.stats }),
