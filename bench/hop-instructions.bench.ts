@@ -1,8 +1,8 @@
 // The sidecar hop's own work counted in instructions, not seconds: each Node hop (the raw-socket
 // relay, node:http + undici, `sidelet run`) runs under valgrind's callgrind with V8's --predictable
 // (no concurrent GC or compiler threads), and the user-space instructions of a fixed number of
-// proxied GETs are read from its counters. The count repeats within about 1 % from run to run on
-// a busy or a quiet machine alike, so a change to the hop shows even where timings cannot.
+// proxied GETs are read from its counters. On a quiet machine the count repeats within 1-2 % from
+// run to run, so a change to the hop shows where timings (10 % apart) cannot.
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
