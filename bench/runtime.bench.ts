@@ -3,8 +3,8 @@
 // undici.fetch, in each mode — throughput at 64 concurrent calls and added p50/p99 of sequential
 // calls as ratios to the direct call — then createMesh (static config) to first response in fresh
 // processes, from the built package (dist/, rebuilt first: what an installed sidelet runs) and
-// from the TypeScript source. The subjects take turns in short slices and rounds report medians, so load from
-// elsewhere on a shared machine hits all of them alike.
+// from the TypeScript source. The subjects take turns in short slices and rounds report medians,
+// so load from elsewhere on a shared machine hits all of them alike.
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
