@@ -1,11 +1,14 @@
 // The MeshStats sink as prom-client metrics with Envoy's cluster statistic names (Envoy docs,
 // "Cluster manager → Statistics": upstream_rq_total, upstream_rq_<xx>, upstream_rq_retry, ...),
 // labelled by `cluster_name`, in a Registry of its own; exposed as Prometheus text or Envoy's plain /stats lines.
-import { Counter, Histogram, Registry } from 'prom-client';
+// What every attempt updates is tallied in plain numbers and folded into the metrics when they are scraped.
+import { Counter, type Metric, Registry } from 'prom-client';
 import type { AttemptKind } from '../core/call/attempt-loop.ts';
 import type { MeshStats, OverflowKind, TimeoutScope } from '../core/call/mesh-stats.ts';
 import type { EjectionKind } from '../core/policy/outlier-detector.ts';
+import { type ClusterTally, ClusterTallies } from './cluster-tally.ts';
 import { envoyPlainText } from './envoy-plain-text.ts';
+import { TalliedHistogram } from './tallied-histogram.ts';
 
 type ClusterLabel = 'cluster_name';
 
@@ -21,16 +24,12 @@ const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const;
  */
 export class MeshMetrics implements MeshStats {
   readonly registry = new Registry();
-  readonly #total: Counter<ClusterLabel>;
-  readonly #byClass: ReadonlyMap<number, Counter<ClusterLabel>>;
-  readonly #retry: Counter<ClusterLabel>;
+  readonly #tallies = new ClusterTallies(LATENCY_BUCKETS_MS);
   readonly #retryOverflow: Counter<ClusterLabel>;
   readonly #pendingOverflow: Counter<ClusterLabel>;
   readonly #timeout: Counter<ClusterLabel>;
   readonly #perTryTimeout: Counter<ClusterLabel>;
-  readonly #time: Histogram<ClusterLabel>;
   readonly #ejections: Counter<ClusterLabel | 'kind'>;
-  readonly #backupSent: Counter<ClusterLabel>;
   readonly #backupWon: Counter<ClusterLabel>;
   readonly #rateLimited: Counter<ClusterLabel | 'priority'>;
   readonly #breakerOpen: Counter<ClusterLabel>;
@@ -41,16 +40,30 @@ export class MeshMetrics implements MeshStats {
   constructor() {
     const registers = [this.registry];
     const counter = (name: string, help: string) => new Counter({ name, help, labelNames: ['cluster_name'] as const, registers });
-    this.#total = counter('upstream_rq_total', 'Upstream requests sent, each retry, hedge and backup included');
-    this.#byClass = new Map(STATUS_CLASSES.map((c, i) => [i + 1, counter(`upstream_rq_${c}`, `Upstream responses with a ${c} status`)]));
-    this.#retry = counter('upstream_rq_retry', 'Retries sent, hedges on per-try timeout included');
+    const tallied = (name: string, help: string, count: (tally: ClusterTally) => number) => {
+      const tallies = this.#tallies;
+      return new Counter({
+        name,
+        help,
+        labelNames: ['cluster_name'] as const,
+        registers,
+        collect() {
+          this.reset();
+          for (const [cluster, tally] of tallies.entries()) if (count(tally) > 0) this.inc({ cluster_name: cluster }, count(tally));
+        },
+      });
+    };
+    tallied('upstream_rq_total', 'Upstream requests sent, each retry, hedge and backup included', (t) => t.total);
+    STATUS_CLASSES.forEach((c, i) => tallied(`upstream_rq_${c}`, `Upstream responses with a ${c} status`, (t) => t.byClass[i]!));
+    tallied('upstream_rq_retry', 'Retries sent, hedges on per-try timeout included', (t) => t.retry);
     this.#retryOverflow = counter('upstream_rq_retry_overflow', 'Retries not sent because of max_retries or the retry budget');
     this.#pendingOverflow = counter('upstream_rq_pending_overflow', 'Attempts refused by the max_requests circuit breaker');
     this.#timeout = counter('upstream_rq_timeout', 'Calls that reached the route timeout');
     this.#perTryTimeout = counter('upstream_rq_per_try_timeout', 'Attempts that reached the per-try timeout');
-    this.#time = new Histogram({ name: 'upstream_rq_time', help: 'Time from an attempt start to its response head, ms', labelNames: ['cluster_name'] as const, buckets: [...LATENCY_BUCKETS_MS], registers });
+    // prom-client's Registry takes any metric that answers get(); this one reads the tallies.
+    this.registry.registerMetric(new TalliedHistogram('upstream_rq_time', 'Time from an attempt start to its response head, ms', LATENCY_BUCKETS_MS, this.#tallies) as unknown as Metric);
     this.#ejections = new Counter({ name: 'outlier_detection_ejections_total', help: 'Hosts ejected by outlier detection, by ejection type', labelNames: ['cluster_name', 'kind'] as const, registers });
-    this.#backupSent = counter('sidelet_backup_requests_sent', 'Backup requests sent');
+    tallied('sidelet_backup_requests_sent', 'Backup requests sent', (t) => t.backupSent);
     this.#backupWon = counter('sidelet_backup_requests_won', 'Backup requests whose answer won the call');
     this.#rateLimited = new Counter({ name: 'sidelet_rate_limited', help: 'Calls refused by the local rate limit, by priority', labelNames: ['cluster_name', 'priority'] as const, registers });
     this.#breakerOpen = counter('sidelet_breaker_open', 'Calls refused by an open error-rate breaker');
@@ -60,16 +73,14 @@ export class MeshMetrics implements MeshStats {
   }
 
   attemptStarted(cluster: string, kind: AttemptKind): void {
-    const labels = { cluster_name: cluster };
-    this.#total.inc(labels);
-    if (kind === 'retry' || kind === 'hedge') this.#retry.inc(labels);
-    else if (kind === 'backup') this.#backupSent.inc(labels);
+    const tally = this.#tallies.get(cluster);
+    tally.total += 1;
+    if (kind === 'retry' || kind === 'hedge') tally.retry += 1;
+    else if (kind === 'backup') tally.backupSent += 1;
   }
 
   attemptResponse(cluster: string, status: number, latencyMs: number): void {
-    const labels = { cluster_name: cluster };
-    this.#byClass.get(Math.floor(status / 100))?.inc(labels);
-    this.#time.observe(labels, latencyMs);
+    this.#tallies.response(this.#tallies.get(cluster), status, latencyMs);
   }
 
   backupWon(cluster: string): void {

@@ -95,3 +95,17 @@ test('plain /stats lines put the cluster first, as Envoy does, and keep other la
   }
   assert.ok(!lines.some((l) => l.includes('_bucket')), 'histogram buckets stay out of the plain form');
 });
+
+test('the latency histogram is cumulative: a latency past every bound counts only in le="+Inf", one on a bound in that bucket', async () => {
+  const metrics = new MeshMetrics();
+  metrics.attemptResponse('reviews', 200, 4_000_000);
+  metrics.attemptResponse('reviews', 200, 5);
+  const text = await metrics.prometheus();
+  assert.equal(sample(text, 'upstream_rq_time_bucket{le="1",cluster_name="reviews"}'), 0);
+  assert.equal(sample(text, 'upstream_rq_time_bucket{le="5",cluster_name="reviews"}'), 1);
+  assert.equal(sample(text, 'upstream_rq_time_bucket{le="3600000",cluster_name="reviews"}'), 1);
+  assert.equal(sample(text, 'upstream_rq_time_bucket{le="+Inf",cluster_name="reviews"}'), 2);
+  assert.equal(sample(text, 'upstream_rq_time_sum{cluster_name="reviews"}'), 4_000_005);
+  assert.equal(sample(text, 'upstream_rq_2xx{cluster_name="reviews"}'), 2);
+  assert.equal(sample(text, 'upstream_rq_total{cluster_name="reviews"}'), undefined, 'no attempt was started');
+});
