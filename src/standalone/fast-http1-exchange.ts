@@ -12,7 +12,8 @@ import type { MeshRequest, PipelineResult } from '../core/call/request-pipeline.
 import { MeshError } from '../core/errors.ts';
 import type { RequestHead } from '../protocols/http1/request-head.ts';
 import { type BodyReader, type DirectBody, readsDirectly } from '../protocols/http/response-body.ts';
-import { endBody, type Framing, responseHead, writeBody } from './fast-http1-response.ts';
+import { AnswerWriter } from './answer-writer.ts';
+import { responseHead } from './fast-http1-response.ts';
 import type { ListenerRouting } from './http-listener.ts';
 import { connectionNamed, NEVER_FORWARDED, NO_AUTHORITY_TEXT, originOf } from './listener-request.ts';
 
@@ -51,7 +52,7 @@ export class FastExchange implements RunningCall, BodyReader {
   #state: State = 'calling';
   /** Counted among the dispatcher's calls (begin() accepted it). */
   #counted = false;
-  #framing: Framing = 'none';
+  readonly #writer: AnswerWriter;
   #keepAlive = false;
   #body: Readable | undefined;
   /** The body is a DirectBody read with this exchange as its BodyReader. */
@@ -62,6 +63,7 @@ export class FastExchange implements RunningCall, BodyReader {
   constructor(host: ExchangeHost, head: RequestHead) {
     this.#host = host;
     this.#head = head;
+    this.#writer = new AnswerWriter(host.socket);
     this.#chunked = head.version === 11 || TE_CHUNKED.test(head.headers.get('te') ?? '');
   }
 
@@ -129,7 +131,7 @@ export class FastExchange implements RunningCall, BodyReader {
   /** BodyReader: a chunk of a DirectBody; false holds the next ones back until the socket drains. */
   onData(chunk: Buffer): boolean {
     if (this.#state !== 'streaming') return false;
-    if (writeBody(this.#host.socket, this.#framing, chunk)) return true;
+    if (this.#writer.body(chunk)) return true;
     this.#paused = true;
     return false;
   }
@@ -152,8 +154,8 @@ export class FastExchange implements RunningCall, BodyReader {
     const { response } = result.call;
     const body = response.body instanceof Readable ? response.body : undefined;
     if (this.#state === 'done') return void body?.destroy();
-    const socket = this.#host.socket;
-    socket.cork();
+    // The head and whatever of the body is here already leave in one write.
+    this.#writer.hold();
     try {
       this.#writeHead(response.status, response.headers);
       if (body === undefined) return this.#finish();
@@ -165,7 +167,7 @@ export class FastExchange implements RunningCall, BodyReader {
       if (this.#state === 'calling') this.#made(failureAnswer(error as Error));
       else this.#broken();
     } finally {
-      socket.uncork();
+      this.#writer.flush();
     }
   }
 
@@ -177,12 +179,10 @@ export class FastExchange implements RunningCall, BodyReader {
 
   /** An answer made whole in memory, head and body in one write. */
   #made(answer: MadeAnswer): void {
-    const socket = this.#host.socket;
-    socket.cork();
+    this.#writer.hold();
     this.#writeHead(answer.status, answer.headers);
-    if (answer.body !== undefined) writeBody(socket, this.#framing, answer.body);
+    if (answer.body !== undefined) this.#writer.body(answer.body);
     this.#finish();
-    socket.uncork();
   }
 
   #writeHead(status: number, headers: ReadonlyMap<string, string> | IncomingHttpHeaders): void {
@@ -190,10 +190,10 @@ export class FastExchange implements RunningCall, BodyReader {
     const head = this.#head;
     const keepAlive = !head.connectionClose && !host.closing();
     const out = responseHead(status, headers, { chunked: this.#chunked, headOnly: head.method === 'HEAD', keepAlive, keepAliveTimeout: host.keepAliveTimeout });
-    this.#framing = out.framing;
+    this.#writer.framing = out.framing;
     this.#keepAlive = out.keepAlive;
     this.#state = 'streaming';
-    host.socket.write(out.text, 'latin1');
+    this.#writer.head(out.text);
   }
 
   /** A Readable body (worker mode's, a local stream) through its events, paused while the socket is full. */
@@ -210,7 +210,9 @@ export class FastExchange implements RunningCall, BodyReader {
 
   #finish(): void {
     if (this.#state === 'done') return;
-    endBody(this.#host.socket, this.#framing);
+    this.#writer.end();
+    // Written before the connection moves on: the next answer (of a pipelined request) comes after it.
+    this.#writer.flush();
     this.#settle();
     this.#host.done(this.#keepAlive);
   }

@@ -1,9 +1,8 @@
-// The bytes of an HTTP/1.1 answer on the fast path, as node:http's ServerResponse writes them, so
-// a client sees the same answer whether the fast path or its node:http fallback served it: the
-// head (Date, Connection and Keep-Alive added), then the body framed by its Content-Length,
-// chunked for an HTTP/1.1 client, or delimited by the connection's close for an HTTP/1.0 one.
+// The head of an HTTP/1.1 answer on the fast path, as node:http's ServerResponse writes it, so a
+// client sees the same answer whether the fast path or its node:http fallback served it (Date,
+// Connection and Keep-Alive added), and how its body is framed: by its Content-Length, chunked for
+// an HTTP/1.1 client, or by the connection's close for an HTTP/1.0 one (answer-writer.ts writes it).
 import { type IncomingHttpHeaders, STATUS_CODES } from 'node:http';
-import type { Socket } from 'node:net';
 import { HOP_BY_HOP } from '../protocols/http/headers.ts';
 
 /** How the body is delimited: none (HEAD, 1xx, 204, 304), its Content-Length, chunks, or the close. */
@@ -27,9 +26,6 @@ export interface ResponseHead {
   /** The connection stays open after this answer. */
   readonly keepAlive: boolean;
 }
-
-const CRLF = Buffer.from('\r\n', 'latin1');
-const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1');
 
 /**
  * The head for `status` and `headers`: an upstream's response headers as the mesh hands them over
@@ -67,24 +63,6 @@ export function responseHead(status: number, headers: ReadonlyMap<string, string
   else text += 'Connection: keep-alive\r\n';
   if (framing === 'chunked') text += 'Transfer-Encoding: chunked\r\n';
   return { text: `${text}\r\n`, framing, keepAlive };
-}
-
-/** Writes one piece of the body as `framing` wants it; false when the socket's buffer is full (wait for 'drain'). */
-export function writeBody(socket: Socket, framing: Framing, chunk: Buffer): boolean {
-  if (framing === 'none' || chunk.length === 0) return true;
-  if (framing !== 'chunked') return socket.write(chunk);
-  // Size line, data and CRLF leave in one writev.
-  socket.cork();
-  socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
-  socket.write(chunk);
-  const more = socket.write(CRLF);
-  socket.uncork();
-  return more;
-}
-
-/** Ends the body: the last chunk when chunked; the other framings need nothing written. */
-export function endBody(socket: Socket, framing: Framing): void {
-  if (framing === 'chunked') socket.write(LAST_CHUNK);
 }
 
 let dateSecond = -1;
