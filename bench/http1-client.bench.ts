@@ -12,10 +12,11 @@ const SLICE = 4000;
 
 interface Subject {
   readonly name: string;
-  dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): void;
+  dispatch(options: Dispatcher.DispatchOptions, handler: Exchange): void;
 }
 
 /** Reads the response to its end and settles; the same for both clients. */
+/** Reads nothing of the head, so either pool's (objects or maps) will do. */
 class Exchange implements Dispatcher.DispatchHandler {
   bytes = 0;
   readonly done: Promise<void>;

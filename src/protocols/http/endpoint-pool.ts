@@ -8,6 +8,7 @@ import type { Client, Dispatcher } from 'undici';
 import type { UpstreamTlsConfig } from '../../core/model/cluster.ts';
 import type { Endpoint } from '../../core/model/endpoint.ts';
 import { Http1Pool } from '../http1/http1-pool.ts';
+import type { Http1Handler } from '../http1/http1-request.ts';
 import type { TlsClient } from './tls-client.ts';
 import { tlsConnector } from './tls-connector.ts';
 import { undici } from './undici-on-demand.ts';
@@ -35,9 +36,12 @@ export function samePoolSettings(a: PoolSettings, b: PoolSettings): boolean {
   );
 }
 
+/** A handler either pool kind can call: undici's (header objects) and sidelet's HTTP/1.1 client's (header maps). */
+export type PoolHandler = Dispatcher.DispatchHandler & Http1Handler;
+
 /** What the endpoint pool needs of either pool kind. */
 interface Connections {
-  dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): unknown;
+  dispatch(options: Dispatcher.DispatchOptions, handler: PoolHandler): unknown;
   close(): Promise<void>;
   destroy(): Promise<void>;
 }
@@ -67,7 +71,7 @@ export class EndpointPool {
     this.capacity = connections * (h2 ? settings.streamsPerConnection : 1);
   }
 
-  dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): void {
+  dispatch(options: Dispatcher.DispatchOptions, handler: PoolHandler): void {
     const withName = this.#servername === undefined ? options : { ...options, servername: this.#servername };
     this.#pool.dispatch(withName, handler);
   }

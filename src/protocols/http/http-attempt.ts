@@ -73,13 +73,14 @@ export class HttpAttempt implements Dispatcher.DispatchHandler, AttemptControl {
     this.#progress?.onProgress?.();
   }
 
-  onResponseStart(controller: Controller, statusCode: number, rawHeaders: IncomingHttpHeaders): void {
+  /** Heads come as objects from undici, as maps (lower-cased, lists joined) from sidelet's HTTP/1.1 client. */
+  onResponseStart(controller: Controller, statusCode: number, rawHeaders: IncomingHttpHeaders | ReadonlyMap<string, string>): void {
     if (this.#abortReason !== undefined) return;
     // 1xx informational heads are not the answer (RFC 9110 §15.2), but they are progress.
     if (statusCode < 200) return this.#progress?.onProgress?.();
     const handler = this.#handler;
     this.#handler = undefined;
-    const headers = headerMap(rawHeaders);
+    const headers = rawHeaders instanceof Map ? (rawHeaders as ReadonlyMap<string, string>) : headerMap(rawHeaders as IncomingHttpHeaders);
     this.#body = new HttpResponseBody({ resume: () => controller.resume(), abort: (reason) => this.#abort(reason) });
     handler?.onResponse({ status: statusCode, headers, grpcStatus: grpcStatusOf(headers), body: this.#body, streaming: true });
   }
@@ -89,10 +90,10 @@ export class HttpAttempt implements Dispatcher.DispatchHandler, AttemptControl {
     if (this.#body !== undefined && !this.#body.push(chunk) && this.#pauseUpstream) controller.pause();
   }
 
-  onResponseEnd(controller: Controller, trailers: IncomingHttpHeaders): void {
+  onResponseEnd(controller: Controller, trailers: IncomingHttpHeaders | ReadonlyMap<string, string>): void {
     this.#finish();
     if (this.#body === undefined) return;
-    this.#body.trailers = trailerMap(trailers, controller.rawTrailers);
+    this.#body.trailers = trailers instanceof Map ? (trailers as ReadonlyMap<string, string>) : trailerMap(trailers as IncomingHttpHeaders, controller.rawTrailers);
     this.#body.push(null);
   }
 

@@ -2,7 +2,7 @@
 // arrive, it hands the chunk data on as slices of the input (no copy), reads the trailer
 // section, and says where the body ended. Every length it reads is bounded.
 import { ByteAccumulator } from './byte-accumulator.ts';
-import { type Fields, newFields, parseFieldLines } from './field-lines.ts';
+import { type Fields, NO_FIELDS, parseFieldLines } from './field-lines.ts';
 import { badResponse } from './http1-errors.ts';
 import { CR, findEmptyLine, HEX, HTAB, LF, MAX_HEAD_BYTES, SEMICOLON, SP } from './http1-syntax.ts';
 
@@ -26,7 +26,6 @@ const DATA_LF = 5;
 const TRAILERS = 6;
 const DONE = 7;
 
-const NO_TRAILERS: Fields = Object.freeze(newFields());
 const WHAT = 'chunked body';
 
 /** One body at a time; `reset()` readies it for the next. */
@@ -42,7 +41,7 @@ export class ChunkedDecoder {
   #consumed = 0;
   #trailerBytes: ByteAccumulator | undefined;
   /** The trailer fields (lower-cased names) once the body is done; an empty frozen object when there were none. */
-  trailers: Fields = NO_TRAILERS;
+  trailers: ReadonlyMap<string, string> = NO_FIELDS;
 
   constructor(sink: ChunkSink) {
     this.#sink = sink;
@@ -62,7 +61,7 @@ export class ChunkedDecoder {
     this.#remaining = 0;
     this.#consumed = 0;
     this.#trailerBytes = undefined;
-    this.trailers = NO_TRAILERS;
+    this.trailers = NO_FIELDS;
   }
 
   /**
@@ -178,9 +177,9 @@ export class ChunkedDecoder {
     const collected = this.#trailerBytes;
     if (collected === undefined) {
       const c = buf[p];
-      if (c === LF) return this.#trailersRead(NO_TRAILERS, p + 1);
-      if (c === CR && buf[p + 1] === LF) return this.#trailersRead(NO_TRAILERS, p + 2);
-      const fields = newFields();
+      if (c === LF) return this.#trailersRead(NO_FIELDS, p + 1);
+      if (c === CR && buf[p + 1] === LF) return this.#trailersRead(NO_FIELDS, p + 2);
+      const fields: Fields = new Map();
       const end = parseFieldLines(buf, p, p, fields, `${WHAT} trailers`);
       if (end !== -1) return this.#trailersRead(fields, end);
       this.#trailerBytes = new ByteAccumulator();
@@ -195,14 +194,14 @@ export class ChunkedDecoder {
       if (bytes.length > MAX_HEAD_BYTES) throw badResponse(`${WHAT} trailers: larger than ${MAX_HEAD_BYTES} bytes`);
       return buf.length;
     }
-    const fields = newFields();
+    const fields: Fields = new Map();
     const parsedEnd = parseFieldLines(bytes, 0, 0, fields, `${WHAT} trailers`);
     if (parsedEnd === -1) return buf.length;
     this.#trailerBytes = undefined;
     return this.#trailersRead(fields, p + (parsedEnd - before));
   }
 
-  #trailersRead(fields: Fields, end: number): number {
+  #trailersRead(fields: ReadonlyMap<string, string>, end: number): number {
     this.trailers = fields;
     this.#state = DONE;
     return end;

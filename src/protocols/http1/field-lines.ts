@@ -1,15 +1,14 @@
 // Parses a section of HTTP/1.1 field lines (RFC 9112 §5), the header section of a response head
-// or the trailer section of a chunked body, into a lower-cased name → value object in one pass.
+// or the trailer section of a chunked body, into a lower-cased name → value map in one pass.
 import { badResponse } from './http1-errors.ts';
 import { knownFieldName } from './known-field-names.ts';
 import { COLON, CR, HTAB, LF, latin1, MAX_HEAD_BYTES, SP, TCHAR } from './http1-syntax.ts';
 
-/** Lower-cased field names → values; a repeated field's values joined with ", " (RFC 9110 §5.3). No prototype, so any name is a plain key. */
-export type Fields = Record<string, string>;
+/** Lower-cased field names → values; a repeated field's values joined with ", " (RFC 9110 §5.3). */
+export type Fields = Map<string, string>;
 
-export function newFields(): Fields {
-  return Object.create(null) as Fields;
-}
+/** No fields (a response without trailers); shared, so never added to. */
+export const NO_FIELDS: ReadonlyMap<string, string> = new Map();
 
 /**
  * Reads field lines from `start` up to and including the empty line that ends them, adding each
@@ -74,8 +73,8 @@ export function parseFieldLines(buf: Buffer, start: number, base: number, into: 
       p++;
     }
     const value = latin1(buf, valueStart, valueEnd);
-    const previous = into[name];
-    into[name] = previous === undefined ? value : `${previous}, ${value}`;
+    const previous = into.get(name);
+    into.set(name, previous === undefined ? value : `${previous}, ${value}`);
   }
 }
 

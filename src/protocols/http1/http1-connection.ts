@@ -5,7 +5,7 @@ import { connect, type Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { ByteAccumulator } from './byte-accumulator.ts';
 import { type ChunkSink, ChunkedDecoder } from './chunked-decoder.ts';
-import { newFields } from './field-lines.ts';
+import { NO_FIELDS } from './field-lines.ts';
 import { badResponse, Http1Error } from './http1-errors.ts';
 import type { Http1Request, RequestCarrier } from './http1-request.ts';
 import { findEmptyLine, MAX_HEAD_BYTES } from './http1-syntax.ts';
@@ -40,7 +40,6 @@ const LENGTH = 1;
 const CHUNKED = 2;
 const UNTIL_CLOSE = 3;
 
-const NO_TRAILERS = Object.freeze(newFields());
 
 /**
  * Informational (1xx) heads a response may send before its final one. A server that sends them
@@ -413,7 +412,7 @@ export class Http1Connection implements RequestCarrier, ChunkSink {
           this.#reuse = reuse;
           req.responseStart(status, head.headers, head.reason);
           if (this.#req !== req) return;
-          if (phase === -1) return this.#complete(req, NO_TRAILERS, p === len);
+          if (phase === -1) return this.#complete(req, NO_FIELDS, p === len);
           this.#phase = phase;
           if (phase === LENGTH) this.#remaining = head.contentLength!;
           else if (phase === CHUNKED) (this.#decoder ??= new ChunkedDecoder(this)).reset();
@@ -428,7 +427,7 @@ export class Http1Connection implements RequestCarrier, ChunkSink {
           this.#slabKept = true;
           req.responseData(chunk);
           if (this.#req !== req) return;
-          if (this.#remaining === 0) return this.#complete(req, NO_TRAILERS, p === len);
+          if (this.#remaining === 0) return this.#complete(req, NO_FIELDS, p === len);
           break;
         }
         case CHUNKED: {
@@ -456,7 +455,7 @@ export class Http1Connection implements RequestCarrier, ChunkSink {
   }
 
   /** The response is complete: the connection goes back to the pool or closes, then the handler hears the end. */
-  #complete(req: Http1Request, trailers: Record<string, string>, nothingAfter: boolean): void {
+  #complete(req: Http1Request, trailers: ReadonlyMap<string, string>, nothingAfter: boolean): void {
     this.#req = undefined;
     this.#phase = HEAD;
     if (this.#socketPaused) {
@@ -473,7 +472,7 @@ export class Http1Connection implements RequestCarrier, ChunkSink {
   #atEof(): void {
     const req = this.#req;
     if (req === undefined) return this.#close();
-    if (this.#phase === UNTIL_CLOSE) return this.#complete(req, NO_TRAILERS, true);
+    if (this.#phase === UNTIL_CLOSE) return this.#complete(req, NO_FIELDS, true);
     this.#fail(this.#closedError());
   }
 

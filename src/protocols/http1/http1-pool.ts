@@ -1,12 +1,12 @@
 // sidelet's own HTTP/1.1 client for one plaintext origin, behind the undici Dispatcher contract
-// (dispatch with a DispatchHandler; close; destroy): up to `connections` keep-alive connections,
+// (dispatch with a handler; close; destroy): up to `connections` keep-alive connections,
 // one request on each at a time, a FIFO queue beyond them. See docs/transport-http1.md.
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
 import { Fifo } from './fifo.ts';
 import { type ConnectionOwner, Http1Connection } from './http1-connection.ts';
 import { Http1Error } from './http1-errors.ts';
-import { Http1Request } from './http1-request.ts';
+import { type Http1Handler, Http1Request } from './http1-request.ts';
 import { encodeRequest } from './request-encoding.ts';
 
 export interface Http1PoolOptions {
@@ -23,7 +23,7 @@ export interface Http1PoolOptions {
  * Owned by one thread: `dispatch`, `close` and `destroy` are called on it, and handlers are
  * called back on it. Handlers follow undici 7's DispatchHandler contract (onRequestStart when a
  * connection takes the request, onResponseStart for 1xx and final heads, onResponseData,
- * onResponseEnd or onResponseError once).
+ * onResponseEnd or onResponseError once), with heads and trailers as maps (Http1Handler).
  */
 export class Http1Pool implements ConnectionOwner {
   readonly #options: Http1PoolOptions;
@@ -50,7 +50,7 @@ export class Http1Pool implements ConnectionOwner {
     this.#authority = `${host}:${options.port}`;
   }
 
-  dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): void {
+  dispatch(options: Dispatcher.DispatchOptions, handler: Http1Handler): void {
     const req = new Http1Request(handler);
     if (this.#closed) return req.fail(this.#closedError());
     const invalid = encodeRequest(options, this.#authority, req);

@@ -1,7 +1,6 @@
 // One request on sidelet's HTTP/1.1 client: its encoded bytes, and the undici DispatchController
 // its handler steers it with (abort, pause, resume). It relays the connection's events to the
 // handler and makes sure the handler hears onResponseError once and nothing after its end.
-import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { RequestWire } from './request-encoding.ts';
@@ -12,6 +11,18 @@ export interface RequestCarrier {
   abortRequest(request: Http1Request): void;
   pauseReading(): void;
   resumeReading(): void;
+}
+
+/**
+ * undici 7's DispatchHandler contract as this client calls it, except that heads and trailers come
+ * as the parser's lower-cased maps (handed on without a conversion), not IncomingHttpHeaders objects.
+ */
+export interface Http1Handler {
+  onRequestStart?(controller: Dispatcher.DispatchController, context: object): void;
+  onResponseStart?(controller: Dispatcher.DispatchController, statusCode: number, headers: ReadonlyMap<string, string>, statusMessage: string): void;
+  onResponseData?(controller: Dispatcher.DispatchController, chunk: Buffer): void;
+  onResponseEnd?(controller: Dispatcher.DispatchController, trailers: ReadonlyMap<string, string>): void;
+  onResponseError?(controller: Dispatcher.DispatchController, error: Error): void;
 }
 
 const QUEUED = 0;
@@ -37,13 +48,13 @@ export class Http1Request implements Dispatcher.DispatchController, RequestWire 
   closeRequested = false;
   /** The connection carrying the request, from its start until it settles. */
   carrier: RequestCarrier | undefined = undefined;
-  readonly #handler: Dispatcher.DispatchHandler;
+  readonly #handler: Http1Handler;
   #state = QUEUED;
   #aborted = false;
   #paused = false;
   #reason: Error | null = null;
 
-  constructor(handler: Dispatcher.DispatchHandler) {
+  constructor(handler: Http1Handler) {
     this.#handler = handler;
   }
 
@@ -111,7 +122,7 @@ export class Http1Request implements Dispatcher.DispatchController, RequestWire 
   }
 
   /** A response head (1xx ones too). */
-  responseStart(status: number, headers: IncomingHttpHeaders, reason: string | undefined): void {
+  responseStart(status: number, headers: ReadonlyMap<string, string>, reason: string | undefined): void {
     if (this.#state === SENT) this.#handler.onResponseStart?.(this, status, headers, reason ?? '');
   }
 
@@ -119,7 +130,7 @@ export class Http1Request implements Dispatcher.DispatchController, RequestWire 
     if (this.#state === SENT) this.#handler.onResponseData?.(this, chunk);
   }
 
-  responseEnd(trailers: IncomingHttpHeaders): void {
+  responseEnd(trailers: ReadonlyMap<string, string>): void {
     if (this.#state !== SENT) return;
     this.#state = SETTLED;
     this.carrier = undefined;

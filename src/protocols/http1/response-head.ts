@@ -1,7 +1,7 @@
 // Parses an HTTP/1.1 response head (RFC 9112 §4 status line, §5 fields) and what it says about
 // the message's framing (§6) and the connection (§9.3, Keep-Alive): strict, in one pass over
 // the bytes, for a head that may still be arriving.
-import { type Fields, newFields, parseFieldLines } from './field-lines.ts';
+import { type Fields, parseFieldLines } from './field-lines.ts';
 import { badResponse } from './http1-errors.ts';
 import { CR, LF, latin1, MAX_HEAD_BYTES, SP } from './http1-syntax.ts';
 
@@ -67,21 +67,23 @@ export function parseResponseHead(buf: Buffer, offset: number): ResponseHead | u
     }
     reason = latin1(buf, offset + 13, lineEnd);
   }
-  const headers = newFields();
+  const headers: Fields = new Map();
   const headEnd = parseFieldLines(buf, lf + 1, offset, headers, 'response head');
   if (headEnd === -1) return undefined;
   const version = minor === 0x30 ? 10 : 11;
   const status = d0 * 100 + d1 * 10 + d2;
 
   let contentLength: number | undefined;
-  const lengthField = headers['content-length'];
+  const lengthField = headers.get('content-length');
   if (lengthField !== undefined) {
     contentLength = parseContentLength(lengthField);
-    headers['content-length'] = String(contentLength);
+    // A repeated length ("5, 5") stands for one.
+    const single = String(contentLength);
+    if (single !== lengthField) headers.set('content-length', single);
   }
   let chunked = false;
   let connectionClose = false;
-  const codings = headers['transfer-encoding'];
+  const codings = headers.get('transfer-encoding');
   if (codings !== undefined) {
     if (lengthField !== undefined) throw badResponse('response head: both Content-Length and Transfer-Encoding (RFC 9112 §6.3)');
     if (version === 10) throw badResponse('response head: Transfer-Encoding in an HTTP/1.0 response (RFC 9112 §6.1)');
@@ -89,7 +91,7 @@ export function parseResponseHead(buf: Buffer, offset: number): ResponseHead | u
     connectionClose = !chunked;
   }
   let keepAlive = version === 11;
-  const connection = headers.connection;
+  const connection = headers.get('connection');
   if (connection !== undefined) {
     const tokens = connection.toLowerCase();
     if (tokens === 'keep-alive') keepAlive = true;
@@ -105,7 +107,7 @@ export function parseResponseHead(buf: Buffer, offset: number): ResponseHead | u
       }
     }
   }
-  const hint = headers['keep-alive'];
+  const hint = headers.get('keep-alive');
   return {
     status,
     reason,

@@ -25,7 +25,7 @@ test('chunks are handed on as slices of the input, the end is found, and what fo
   assert.equal(input.subarray(end).toString(), 'HTTP/1.1 200 OK');
   assert.equal(Buffer.concat(data).toString(), 'hello world');
   assert.equal(data[0]!.buffer, input.buffer, 'a slice, not a copy');
-  assert.deepEqual({ ...d.trailers }, {});
+  assert.deepEqual(Object.fromEntries(d.trailers), {});
 });
 
 test('hex sizes in either case with leading zeros, bare LF line ends, whitespace before an extension', () => {
@@ -46,7 +46,7 @@ test('trailers are parsed, also when they arrive split over many reads', () => {
     assert.equal(d.done, true, `cut ${cut}`);
     assert.equal(off, text.length - cut);
     assert.equal(Buffer.concat(data).toString(), 'abc');
-    assert.deepEqual({ ...d.trailers }, { 'grpc-status': '0', 'grpc-message': 'fine' }, `cut ${cut}`);
+    assert.deepEqual(Object.fromEntries(d.trailers), { 'grpc-status': '0', 'grpc-message': 'fine' }, `cut ${cut}`);
   }
 });
 
@@ -68,7 +68,7 @@ test('reset readies the decoder for the next body', () => {
   d.feed(bytes('1\r\na\r\n0\r\nx: 1\r\n\r\n'), 0);
   d.reset();
   assert.equal(d.done, false);
-  assert.deepEqual({ ...d.trailers }, {});
+  assert.deepEqual(Object.fromEntries(d.trailers), {});
   d.feed(bytes('1\r\nb\r\n0\r\n\r\n'), 0);
   assert.equal(d.done, true);
   assert.equal(Buffer.concat(data).toString(), 'ab');

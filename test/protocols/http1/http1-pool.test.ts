@@ -165,7 +165,7 @@ test('1xx: 103 Early Hints reaches the handler as a head before the final one', 
     const recorder = new Recorder();
     const onResponseStart = recorder.onResponseStart.bind(recorder);
     recorder.onResponseStart = (controller, status, headers) => {
-      if (status < 200) hints.push(headers.link);
+      if (status < 200) hints.push(headers.get('link'));
       onResponseStart(controller, status, headers);
     };
     const outcome = await exchange(pool, {}, recorder);

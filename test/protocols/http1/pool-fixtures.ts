@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import type { Dispatcher } from 'undici';
 import { Http1Pool } from '../../../src/protocols/http1/http1-pool.ts';
+import type { Http1Handler } from '../../../src/protocols/http1/http1-request.ts';
 
 export interface TestServer {
   readonly port: number;
@@ -81,7 +82,7 @@ export interface Outcome {
 }
 
 /** A handler that records its callbacks; `done` settles at onResponseEnd (resolves) or onResponseError (rejects). */
-export class Recorder implements Dispatcher.DispatchHandler {
+export class Recorder implements Http1Handler {
   readonly events: string[] = [];
   readonly chunks: Buffer[] = [];
   status = 0;
@@ -105,11 +106,11 @@ export class Recorder implements Dispatcher.DispatchHandler {
     this.events.push('start');
   }
 
-  onResponseStart(_controller: Dispatcher.DispatchController, status: number, headers: Record<string, string | string[] | undefined>): void {
+  onResponseStart(_controller: Dispatcher.DispatchController, status: number, headers: ReadonlyMap<string, string>): void {
     this.events.push(`head ${status}`);
     if (status >= 200) {
       this.status = status;
-      this.headers = headers;
+      this.headers = Object.fromEntries(headers);
     }
   }
 
@@ -118,9 +119,9 @@ export class Recorder implements Dispatcher.DispatchHandler {
     this.chunks.push(chunk);
   }
 
-  onResponseEnd(_controller: Dispatcher.DispatchController, trailers: Record<string, string | string[] | undefined>): void {
+  onResponseEnd(_controller: Dispatcher.DispatchController, trailers: ReadonlyMap<string, string>): void {
     this.events.push('end');
-    this.#resolve({ status: this.status, headers: this.headers, body: Buffer.concat(this.chunks), trailers, events: this.events });
+    this.#resolve({ status: this.status, headers: this.headers, body: Buffer.concat(this.chunks), trailers: Object.fromEntries(trailers), events: this.events });
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {

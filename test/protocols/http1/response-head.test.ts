@@ -12,7 +12,7 @@ test('a status line and fields: lower-cased names, trimmed values, repeated fiel
   assert.equal(head.status, 200);
   assert.equal(head.reason, 'OK');
   assert.equal(head.version, 11);
-  assert.deepEqual({ ...head.headers }, { 'content-type': 'text/plain', 'set-cookie': 'a=1, b=2', 'x-empty': '', 'content-length': '5' });
+  assert.deepEqual(Object.fromEntries(head.headers), { 'content-type': 'text/plain', 'set-cookie': 'a=1, b=2', 'x-empty': '', 'content-length': '5' });
   assert.equal(head.headEnd, text.length - 5);
   assert.equal(head.contentLength, 5);
   assert.equal(head.chunked, false);
@@ -25,7 +25,7 @@ test('a head starting at an offset; a status line without a reason phrase; inter
   const head = parseResponseHead(bytes(text), 4)!;
   assert.equal(head.status, 204);
   assert.equal(head.reason, undefined);
-  assert.equal(head.headers['x-a'], 'one  two');
+  assert.equal(head.headers.get('x-a'), 'one  two');
   assert.equal(head.headEnd, text.length);
 });
 
@@ -36,7 +36,7 @@ test('incomplete heads are undefined, at every length short of the end', () => {
 
 test('bare LF ends lines (RFC 9112 §2.2); a bare CR is an error', () => {
   const head = parseResponseHead(bytes('HTTP/1.1 200 OK\nA: b\n\n'), 0)!;
-  assert.equal(head.headers.a, 'b');
+  assert.equal(head.headers.get('a'), 'b');
   assert.equal(head.headEnd, 22);
   assert.throws(() => parseResponseHead(bytes('HTTP/1.1 200 OK\r\nA: b\rc\r\n\r\n'), 0), /response head: bare CR at byte 21/);
   assert.throws(() => parseResponseHead(bytes('HTTP/1.1 200 OK\r\nA: b\r\r\n\r\n'), 0), /bare CR at byte 21/);
@@ -77,7 +77,7 @@ test('framing: Content-Length, repeated equal values, differing values, both wit
   assert.equal(parseResponseHead(bytes('HTTP/1.1 200 OK\r\nContent-Length: 007\r\n\r\n'), 0)!.contentLength, 7);
   const repeated = parseResponseHead(bytes('HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n'), 0)!;
   assert.equal(repeated.contentLength, 5);
-  assert.equal(repeated.headers['content-length'], '5');
+  assert.equal(repeated.headers.get('content-length'), '5');
   assert.equal(parseResponseHead(bytes('HTTP/1.1 200 OK\r\nContent-Length: 5, 5\r\n\r\n'), 0)!.contentLength, 5);
   assert.throws(() => parseResponseHead(bytes('HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n'), 0), /differing Content-Length values "5, 6"/);
   assert.throws(() => parseResponseHead(bytes('HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n'), 0), /invalid Content-Length "-1"/);
@@ -125,15 +125,15 @@ test('Keep-Alive: timeout=N is read in ms, among other parameters, quoted or not
 
 test('a field named like an Object.prototype member is a plain field', () => {
   const head = parseResponseHead(bytes('HTTP/1.1 200 OK\r\n__proto__: x\r\nconstructor: y\r\nconstructor: z\r\n\r\n'), 0)!;
-  assert.equal(head.headers.__proto__, 'x');
-  assert.equal(head.headers.constructor, 'y, z');
-  assert.equal(Object.getPrototypeOf(head.headers), null);
+  assert.equal(head.headers.get('__proto__'), 'x');
+  assert.equal(head.headers.get('constructor'), 'y, z');
+  assert.equal(head.headers.size, 2);
 });
 
 test('1xx heads parse like any other', () => {
   const text = 'HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\nHTTP/1.1 200 OK\r\n\r\n';
   const early = parseResponseHead(bytes(text), 0)!;
   assert.equal(early.status, 103);
-  assert.equal(early.headers.link, '</a.css>; rel=preload');
+  assert.equal(early.headers.get('link'), '</a.css>; rel=preload');
   assert.equal(parseResponseHead(bytes(text), early.headEnd)!.status, 200);
 });
