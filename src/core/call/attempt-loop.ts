@@ -19,7 +19,7 @@ import { IdleTimer } from '../policy/timeout-idle.ts';
 import type { EffectiveTimeouts } from '../policy/timeout-resolve.ts';
 import type { ClusterRuntime, Release } from './cluster-runtime.ts';
 import type { MeshStats } from './mesh-stats.ts';
-import type { AttemptControl, Transport, UpstreamResponse } from './transport.ts';
+import type { AttemptControl, AttemptHandler, Transport, UpstreamResponse } from './transport.ts';
 
 /** Everything decided about the call before its first attempt. */
 export interface CallPlan {
@@ -64,21 +64,51 @@ export interface CallResult {
 /** `initial` attempts start with the call (several under hedge_policy.initial_requests). */
 export type AttemptKind = 'initial' | 'retry' | 'hedge' | 'backup';
 
-interface Attempt {
+/** One attempt, and the handler its transport reports to (one object per attempt, no closures). */
+class Attempt implements AttemptHandler {
+  readonly loop: AttemptLoop;
   readonly kind: AttemptKind;
   readonly endpoint: Endpoint;
   readonly startedAt: number;
   readonly release: Release;
   readonly retrySlot: Release | undefined;
-  control: AttemptControl | undefined;
-  perTryTimer: TimerHandle | undefined;
+  control: AttemptControl | undefined = undefined;
+  perTryTimer: TimerHandle | undefined = undefined;
   /** per_try_idle_timeout until the head; once the attempt wins, the idle timeout of its streaming body. */
-  idle: IdleTimer | undefined;
+  idle: IdleTimer | undefined = undefined;
   /** Its per-try timeout fired and a hedge was started: it keeps running but is never retried. */
-  hedged: boolean;
-  done: boolean;
+  hedged = false;
+  done = false;
   /** The transport reported the end of its response body. */
-  streamEnded: boolean;
+  streamEnded = false;
+
+  constructor(loop: AttemptLoop, kind: AttemptKind, endpoint: Endpoint, startedAt: number, release: Release, retrySlot: Release | undefined) {
+    this.loop = loop;
+    this.kind = kind;
+    this.endpoint = endpoint;
+    this.startedAt = startedAt;
+    this.release = release;
+    this.retrySlot = retrySlot;
+  }
+
+  onResponse(response: UpstreamResponse): void {
+    this.loop.onOutcome(this, { kind: 'response', status: response.status, headers: (name) => response.headers.get(name), grpcStatus: response.grpcStatus }, response);
+  }
+
+  onFailure(failure: LocalFailure, detail: string): void {
+    this.loop.onOutcome(this, { kind: 'failure', failure }, undefined, detail);
+  }
+
+  onProgress(): void {
+    this.idle?.touch();
+    this.loop.progressed();
+  }
+
+  onStreamEnd(): void {
+    this.streamEnded = true;
+    this.idle?.stop();
+    this.loop.bodyDone(this);
+  }
 }
 
 interface Fallback {
@@ -110,11 +140,15 @@ class AttemptLoop {
   readonly #deps: CallDeps;
   readonly #resolve: (result: CallResult) => void;
   readonly #reject: (error: unknown) => void;
-  readonly #inFlight = new Set<Attempt>();
-  readonly #tried = new Set<string>();
+  /** Attempts running (usually one): an array, cheaper than a set at this size. */
+  readonly #inFlight: Attempt[] = [];
+  /** Ids of the hosts tried so far; a set of them is made only for an attempt that must avoid them. */
+  readonly #tried: string[] = [];
   readonly #deadline: number | undefined;
   readonly #startedAt: number;
-  #timers: TimerHandle[] = [];
+  #routeTimer: TimerHandle | undefined;
+  /** Back-off and backup timers. */
+  #timers: TimerHandle[] | undefined;
   #started = 0;
   #retriesDone = 0;
   #retriesPending = 0;
@@ -145,10 +179,7 @@ class AttemptLoop {
       signal.addEventListener('abort', this.#onAbort);
       this.#listening = true;
     }
-    if (this.#deadline !== undefined) {
-      const ms = this.#deadline - this.#deps.clock.now();
-      this.#timers.push(this.#deps.clock.schedule(ms, () => this.#onRouteTimeout()));
-    }
+    if (this.#deadline !== undefined) this.#routeTimer = this.#deps.clock.schedule(this.#deadline - this.#deps.clock.now(), this.#onRouteTimeout);
     const idleMs = this.#plan.timeouts.idleMs;
     // A route deadline no later than the idle timeout ends the call first: no idle timer until the head then.
     if (idleMs !== undefined && (this.#deadline === undefined || this.#startedAt + idleMs < this.#deadline)) {
@@ -157,12 +188,13 @@ class AttemptLoop {
     const count = this.#plan.hedge !== undefined && this.#plan.bodyReplayable ? initialRequestCount(this.#plan.hedge, this.#deps.random) : 1;
     for (let i = 0; i < count && !this.#settled; i++) this.#launch('initial');
     const delay = this.#plan.bodyReplayable ? this.#plan.backups?.backupDelay() : undefined;
-    if (delay !== undefined && !this.#settled) this.#timers.push(this.#deps.clock.schedule(delay, () => this.#onBackupDue()));
+    if (delay !== undefined && !this.#settled) this.#schedule(delay, () => this.#onBackupDue());
   }
 
   #launch(kind: AttemptKind, retrySlot?: Release): void {
     const { cluster, clock, transport } = this.#deps;
-    const exclude = kind === 'retry' ? retryExclusions(this.#plan.retry, this.#tried) : this.#tried;
+    const tried = this.#tried.length === 0 ? undefined : new Set(this.#tried);
+    const exclude = kind === 'retry' && tried !== undefined ? retryExclusions(this.#plan.retry, tried) : tried;
     const endpoint = cluster.pick({ hash: this.#plan.hash, metadataMatch: this.#plan.metadataMatch, exclude });
     if (endpoint === undefined) {
       retrySlot?.();
@@ -174,10 +206,10 @@ class AttemptLoop {
       if (release.code === 'SIDELET_UPSTREAM_OVERFLOW') this.#deps.stats?.overflow(cluster.name, 'requests');
       return this.#noAttempt(release);
     }
-    const attempt: Attempt = { kind, endpoint, startedAt: clock.now(), release, retrySlot, control: undefined, perTryTimer: undefined, idle: undefined, hedged: false, done: false, streamEnded: false };
+    const attempt = new Attempt(this, kind, endpoint, clock.now(), release, retrySlot);
     this.#primary ??= attempt;
-    this.#tried.add(endpoint.id);
-    this.#inFlight.add(attempt);
+    this.#tried.push(endpoint.id);
+    this.#inFlight.push(attempt);
     this.#started++;
     this.#deps.stats?.attemptStarted(cluster.name, kind);
     const perTry = attemptDeadline(this.#plan.timeouts, this.#deadline, attempt.startedAt);
@@ -186,26 +218,22 @@ class AttemptLoop {
     if (perTryIdleMs !== undefined) attempt.idle = new IdleTimer(clock, perTryIdleMs, () => this.#onPerTryIdleTimeout(attempt));
     attempt.control = transport.send(
       { cluster: cluster.name, endpoint, method: this.#plan.method, path: this.#plan.path, authority: this.#plan.authority, headers: this.#plan.headers, attempt: this.#started },
-      {
-        onResponse: (response) =>
-          this.#onOutcome(attempt, { kind: 'response', status: response.status, headers: (name) => response.headers.get(name), grpcStatus: response.grpcStatus }, response),
-        onFailure: (failure, detail) => this.#onOutcome(attempt, { kind: 'failure', failure }, undefined, detail),
-        onProgress: () => {
-          attempt.idle?.touch();
-          this.#idle?.touch();
-        },
-        onStreamEnd: () => {
-          attempt.streamEnded = true;
-          attempt.idle?.stop();
-          this.#bodyDone(attempt);
-        },
-      },
+      attempt,
     );
+  }
+
+  /** Bytes moved on an attempt: the route's idle timeout starts again. */
+  progressed(): void {
+    this.#idle?.touch();
+  }
+
+  #schedule(ms: number, fn: () => void): void {
+    (this.#timers ??= []).push(this.#deps.clock.schedule(ms, fn));
   }
 
   /** A retry, hedge or backup could not start: the call fails only if nothing else can still answer. */
   #noAttempt(error: MeshError): void {
-    if (this.#inFlight.size > 0 || this.#retriesPending > 0) return;
+    if (this.#inFlight.length > 0 || this.#retriesPending > 0) return;
     if (this.#fallback?.response !== undefined) return this.#settleFallback();
     this.#fail(error);
   }
@@ -218,11 +246,12 @@ class AttemptLoop {
   }
 
 
-  #onRouteTimeout(): void {
+  readonly #onRouteTimeout = (): void => {
+    this.#routeTimer = undefined;
     if (this.#settled) return;
     this.#deps.stats?.timeout(this.#deps.cluster.name, 'route');
     this.#fail(new MeshError('SIDELET_TIMEOUT', `route timeout of ${this.#plan.timeouts.totalMs} ms reached`));
-  }
+  };
 
   #onIdleTimeout(): void {
     if (this.#settled) return;
@@ -263,7 +292,7 @@ class AttemptLoop {
     }
     this.#end(attempt, true);
     if (action === 'fail') return this.#fail(new MeshError('SIDELET_TIMEOUT', `${what} reached on ${attempt.endpoint.id}`));
-    this.#onOutcome(attempt, { kind: 'failure', failure: 'timeout' }, undefined, what, true);
+    this.onOutcome(attempt, { kind: 'failure', failure: 'timeout' }, undefined, what, true);
   }
 
   /** A slot for one more retry or hedge, if num_retries and the cluster's budget allow it. */
@@ -278,7 +307,7 @@ class AttemptLoop {
     return slot;
   }
 
-  #onOutcome(attempt: Attempt, outcome: AttemptOutcome, response: UpstreamResponse | undefined, detail = '', alreadyEnded = false): void {
+  onOutcome(attempt: Attempt, outcome: AttemptOutcome, response: UpstreamResponse | undefined, detail = '', alreadyEnded = false): void {
     if (this.#settled || (attempt.done && !alreadyEnded)) return;
     if (outcome.kind === 'response') this.#idle?.touch();
     if (!alreadyEnded) this.#end(attempt, false);
@@ -302,13 +331,11 @@ class AttemptLoop {
       if (backoffFits(this.#deadline, this.#deps.clock.now(), delay)) {
         this.#retriesDone++;
         this.#retriesPending++;
-        this.#timers.push(
-          this.#deps.clock.schedule(delay, () => {
-            this.#retriesPending--;
-            if (!this.#settled) this.#launch('retry', slot);
-            else slot?.();
-          }),
-        );
+        this.#schedule(delay, () => {
+          this.#retriesPending--;
+          if (!this.#settled) this.#launch('retry', slot);
+          else slot?.();
+        });
         // A retried response is discarded, as in Envoy: its body is dropped now.
         if (response !== undefined) attempt.control?.cancel();
         this.#keep({ attempt, outcome, response: undefined, detail });
@@ -318,12 +345,12 @@ class AttemptLoop {
     }
     if (verdict === 'not-retriable' && response !== undefined && !this.#retriableAnswer(outcome)) return this.#win(attempt, response);
     this.#keep({ attempt, outcome, response, detail });
-    if (this.#inFlight.size === 0 && this.#retriesPending === 0) this.#settleFallback();
+    if (this.#inFlight.length === 0 && this.#retriesPending === 0) this.#settleFallback();
   }
 
   /** A response retry_on would retry is kept while another attempt may still answer better. */
   #retriableAnswer(outcome: AttemptOutcome): boolean {
-    return this.#inFlight.size > 0 && decideRetry(this.#plan.retry, outcome, { retriesDone: 0, responseStarted: false, bodyReplayable: true, requestRetriable: true, canRetry: () => true }) === 'retry';
+    return this.#inFlight.length > 0 && decideRetry(this.#plan.retry, outcome, { retriesDone: 0, responseStarted: false, bodyReplayable: true, requestRetriable: true, canRetry: () => true }) === 'retry';
   }
 
   #settleFallback(): void {
@@ -359,7 +386,7 @@ class AttemptLoop {
     const which = ms === perTryIdleMs ? 'per-try idle' : 'idle';
     attempt.idle = new IdleTimer(this.#deps.clock, ms, () => {
       attempt.idle = undefined;
-      this.#bodyDone(attempt);
+      this.bodyDone(attempt);
       attempt.control?.cancel(new MeshError('SIDELET_TIMEOUT', `${which} timeout of ${ms} ms reached while receiving the response body from ${attempt.endpoint.id}`));
     });
   }
@@ -377,7 +404,7 @@ class AttemptLoop {
   };
 
   /** The winner's body ended (or timed out): the signal has nothing left to cancel. */
-  #bodyDone(attempt: Attempt): void {
+  bodyDone(attempt: Attempt): void {
     if (this.#streaming !== attempt) return;
     this.#streaming = undefined;
     this.#unlisten();
@@ -400,9 +427,13 @@ class AttemptLoop {
   #settle(): void {
     this.#settled = true;
     this.#idle?.stop();
-    for (const timer of this.#timers) timer.cancel();
-    this.#timers = [];
-    for (const attempt of [...this.#inFlight]) {
+    this.#routeTimer?.cancel();
+    this.#routeTimer = undefined;
+    if (this.#timers !== undefined) for (const timer of this.#timers) timer.cancel();
+    this.#timers = undefined;
+    // Latest first; #end takes each out of #inFlight.
+    for (let i = this.#inFlight.length - 1; i >= 0; i--) {
+      const attempt = this.#inFlight[i]!;
       if (attempt === this.#primary) this.#plan.backups?.recordLatency(this.#deps.clock.now() - attempt.startedAt);
       this.#end(attempt, true);
     }
@@ -413,7 +444,8 @@ class AttemptLoop {
     attempt.done = true;
     attempt.perTryTimer?.cancel();
     attempt.idle?.stop();
-    this.#inFlight.delete(attempt);
+    const at = this.#inFlight.indexOf(attempt);
+    if (at !== -1) this.#inFlight.splice(at, 1);
     attempt.release();
     attempt.retrySlot?.();
     if (cancel) attempt.control?.cancel();
