@@ -22,6 +22,8 @@ export interface ConnectionServer {
   readonly requestTimeout: number;
   /** The server stopped accepting (a drain). */
   closing(): boolean;
+  /** The connection went idle after an answer: the server closes it once idle past the keep-alive timeout. */
+  wentIdle(connection: FastConnection): void;
   /** Gives the connection to node:http, `unread` in front of what the socket has not delivered yet. */
   fallBack(socket: Socket, unread: Buffer | undefined): void;
   /** The connection is closed or handed over: the server forgets it. */
@@ -88,19 +90,19 @@ export class FastConnection implements ExchangeHost {
   /** The head (or body) deadline; undefined when no request is being received. */
   #deadline: NodeJS.Timeout | undefined;
   #ended = false;
+  /** performance.now() of the last answer: how long an idle connection has been idle. */
+  idleSince = 0;
 
   readonly #onData = (chunk: Buffer): void => this.#read(chunk);
   readonly #onEnd = (): void => this.#clientEnded();
   readonly #onError = (): void => void this.socket.destroy();
   readonly #onClose = (): void => this.#closed();
   readonly #onDrain = (): void => this.#exchange?.onDrain();
-  readonly #onIdle = (): void => this.#idleTimeout();
 
   constructor(socket: Socket, server: ConnectionServer) {
     this.socket = socket;
     this.#server = server;
-    socket.on('data', this.#onData).on('end', this.#onEnd).on('error', this.#onError).on('close', this.#onClose).on('drain', this.#onDrain).on('timeout', this.#onIdle);
-    if (server.keepAliveTimeout > 0) socket.setTimeout(server.keepAliveTimeout + server.keepAliveTimeoutBuffer);
+    socket.on('data', this.#onData).on('end', this.#onEnd).on('error', this.#onError).on('close', this.#onClose).on('drain', this.#onDrain);
     this.#arm(server.headersTimeout);
   }
 
@@ -139,6 +141,10 @@ export class FastConnection implements ExchangeHost {
       this.socket.resume();
     }
     this.#process();
+    if (this.idle) {
+      this.idleSince = performance.now();
+      this.#server.wentIdle(this);
+    }
   }
 
   #read(chunk: Buffer): void {
@@ -233,11 +239,6 @@ export class FastConnection implements ExchangeHost {
     this.#close();
   }
 
-  /** The socket was quiet for the keep-alive timeout: an idle keep-alive connection ends, others wait for their deadline. */
-  #idleTimeout(): void {
-    if (this.idle) this.socket.destroy();
-  }
-
   /** Ends the connection once what is written has left. */
   #close(): void {
     this.#ended = true;
@@ -261,8 +262,7 @@ export class FastConnection implements ExchangeHost {
   #leave(): void {
     this.#ended = true;
     this.#disarm();
-    this.socket.off('data', this.#onData).off('end', this.#onEnd).off('error', this.#onError).off('close', this.#onClose).off('drain', this.#onDrain).off('timeout', this.#onIdle);
-    this.socket.setTimeout(0);
+    this.socket.off('data', this.#onData).off('end', this.#onEnd).off('error', this.#onError).off('close', this.#onClose).off('drain', this.#onDrain);
     this.#server.forget(this);
   }
 }

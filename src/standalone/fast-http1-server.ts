@@ -24,6 +24,12 @@ export class FastHttp1Server extends Server implements ListenerServer, Connectio
   readonly #http1: HttpServer;
   readonly #connections = new Set<FastConnection>();
   #fallbacks = 0;
+  /**
+   * Closes connections idle past the keep-alive timeout: one timer for the server, armed for the
+   * earliest such deadline, instead of a socket timeout that every read and write of every
+   * connection would re-arm.
+   */
+  #sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(dispatcher: MeshDispatcher, routing: ListenerRouting) {
     // As node:http's own server: a client's half-close is the listener's to handle, and answers go out unbuffered by Nagle.
@@ -58,12 +64,44 @@ export class FastHttp1Server extends Server implements ListenerServer, Connectio
     this.#connections.delete(connection);
   }
 
+  wentIdle(connection: FastConnection): void {
+    if (this.#sweepTimer === undefined && this.keepAliveTimeout > 0) this.#armSweep(connection.idleSince + this.#idleLimit() - performance.now());
+  }
+
+  /** ms an idle connection is kept: node:http's keepAliveTimeout plus its keepAliveTimeoutBuffer. */
+  #idleLimit(): number {
+    return this.keepAliveTimeout + this.keepAliveTimeoutBuffer;
+  }
+
+  #armSweep(ms: number): void {
+    this.#sweepTimer = setTimeout(this.#sweep, Math.max(1, Math.ceil(ms)));
+    // Idle connections do not keep the process alive for this timer's sake.
+    this.#sweepTimer.unref();
+  }
+
+  readonly #sweep = (): void => {
+    this.#sweepTimer = undefined;
+    if (this.keepAliveTimeout <= 0) return;
+    const limit = this.#idleLimit();
+    const now = performance.now();
+    let next = Number.POSITIVE_INFINITY;
+    for (const connection of this.#connections) {
+      if (!connection.idle) continue;
+      const due = connection.idleSince + limit;
+      if (due <= now) connection.destroy();
+      else next = Math.min(next, due);
+    }
+    if (next !== Number.POSITIVE_INFINITY) this.#armSweep(next - now);
+  };
+
   /**
    * Stops accepting and closes idle connections now, on either path; the others close after
    * their answer in flight (it says `connection: close`).
    */
   override close(callback?: (error?: Error) => void): this {
     super.close(callback);
+    clearTimeout(this.#sweepTimer);
+    this.#sweepTimer = undefined;
     this.#http1.close();
     for (const connection of this.#connections) if (connection.idle) connection.destroy();
     return this;
