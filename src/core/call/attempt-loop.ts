@@ -380,6 +380,7 @@ class AttemptLoop {
   #watchBody(attempt: Attempt, response: UpstreamResponse): void {
     if (response.streaming !== true || attempt.streamEnded) return this.#unlisten();
     this.#streaming = attempt;
+    if (response.bodyInHand === true) return;
     const { idleMs, perTryIdleMs } = this.#plan.timeouts;
     const ms = Math.min(idleMs ?? Number.POSITIVE_INFINITY, perTryIdleMs ?? Number.POSITIVE_INFINITY);
     if (ms === Number.POSITIVE_INFINITY) return;

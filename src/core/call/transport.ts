@@ -29,6 +29,11 @@ export interface UpstreamResponse {
    * end with the head.
    */
   readonly streaming?: boolean;
+  /**
+   * Every byte of the streaming body arrived with the head: it ends in this turn, so no idle
+   * timeout is armed for it (the call's signal still governs it until its end).
+   */
+  readonly bodyInHand?: boolean;
 }
 
 /**

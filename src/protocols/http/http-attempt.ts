@@ -8,6 +8,7 @@ import type { AttemptControl, AttemptHandler } from '../../core/call/transport.t
 import { failureDetail, failureKind } from './failure-kind.ts';
 import { grpcStatusOf, headerMap, trailerMap } from './headers.ts';
 import { HttpResponseBody } from './response-body.ts';
+import type { Http1Request } from '../http1/http1-request.ts';
 
 type Controller = Dispatcher.DispatchController;
 
@@ -82,7 +83,9 @@ export class HttpAttempt implements Dispatcher.DispatchHandler, AttemptControl {
     this.#handler = undefined;
     const headers = rawHeaders instanceof Map ? (rawHeaders as ReadonlyMap<string, string>) : headerMap(rawHeaders as IncomingHttpHeaders);
     this.#body = new HttpResponseBody({ resume: () => controller.resume(), abort: (reason) => this.#abort(reason) });
-    handler?.onResponse({ status: statusCode, headers, grpcStatus: grpcStatusOf(headers), body: this.#body, streaming: true });
+    // sidelet's HTTP/1.1 client says when the whole body came with the head (undici's controller never does).
+    const bodyInHand = (controller as Partial<Pick<Http1Request, 'bodyInHand'>>).bodyInHand === true;
+    handler?.onResponse({ status: statusCode, headers, grpcStatus: grpcStatusOf(headers), body: this.#body, streaming: true, bodyInHand });
   }
 
   onResponseData(controller: Controller, chunk: Buffer): void {

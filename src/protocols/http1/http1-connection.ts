@@ -410,6 +410,7 @@ export class Http1Connection implements RequestCarrier, ChunkSink {
             reuse = false;
           }
           this.#reuse = reuse;
+          req.bodyInHand = phase === -1 || (phase === LENGTH && len - p >= head.contentLength!);
           req.responseStart(status, head.headers, head.reason);
           if (this.#req !== req) return;
           if (phase === -1) return this.#complete(req, NO_FIELDS, p === len);

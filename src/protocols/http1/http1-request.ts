@@ -46,6 +46,8 @@ export class Http1Request implements Dispatcher.DispatchController, RequestWire 
   streamLength = -1;
   isHead = false;
   closeRequested = false;
+  /** Set before the final head is handed on: every byte of the body is already in hand (it ends in this read). */
+  bodyInHand = false;
   /** The connection carrying the request, from its start until it settles. */
   carrier: RequestCarrier | undefined = undefined;
   readonly #handler: Http1Handler;

@@ -65,6 +65,16 @@ test('an abort while the body streams cancels the attempt with the reason', asyn
   assert.deepEqual(transport.sends[0]!.cancels, [reason]);
 });
 
+test('a body that came whole with its head (bodyInHand) is still cancelled by an abort before its end', async () => {
+  const controller = new AbortController();
+  const { transport, result } = call(controller.signal);
+  transport.sends[0]!.handler.onResponse({ status: 200, headers: new Map(), streaming: true, bodyInHand: true });
+  await result;
+  const reason = new Error('caller gave up');
+  controller.abort(reason);
+  assert.deepEqual(transport.sends[0]!.cancels, [reason]);
+});
+
 test('an abort after the body ended changes nothing', async () => {
   const controller = new AbortController();
   const { transport, result } = call(controller.signal);

@@ -140,6 +140,17 @@ test('a body that ends leaves no idle timer behind', async () => {
   assert.equal(transport.sends[0]!.cancelledAt, undefined);
 });
 
+test('a streaming body whose every byte came with the head (bodyInHand) arms no idle timer', async () => {
+  const { clock, transport, settled } = idleLoop({ timeouts: { idleTimeoutMs: 100, perTryIdleTimeoutMs: 60 } });
+  transport.sends[0]!.handler.onResponse({ ...head(), bodyInHand: true });
+  await settled;
+  assert.equal(clock.pending, 0);
+  clock.advance(1000);
+  assert.equal(transport.sends[0]!.cancelledAt, undefined);
+  transport.sends[0]!.handler.onStreamEnd?.();
+  assert.equal(clock.pending, 0);
+});
+
 test('per_try_idle_timeout: a stalled attempt fails as a timeout and the retry answers', async () => {
   const { clock, transport, settled } = idleLoop({ timeouts: { timeoutMs: 0, perTryIdleTimeoutMs: 50 }, retry: { retry_on: 'reset', num_retries: 1 } });
   clock.advance(30);

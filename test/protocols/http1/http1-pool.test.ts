@@ -69,6 +69,9 @@ test('framing: content-length, chunked with trailers, HEAD, 204 and 304 carry wh
       res.write('cd');
       res.addTrailers({ 'X-Checksum': 'abcd', 'x-more': 'yes' });
       res.end();
+    } else if (req.url === '/later') {
+      res.writeHead(200, { 'Content-Length': '5' }).flushHeaders();
+      setTimeout(() => res.end('later'), 20);
     } else if (req.url === '/204') {
       res.writeHead(204).end();
     } else if (req.url === '/304') {
@@ -95,6 +98,13 @@ test('framing: content-length, chunked with trailers, HEAD, 204 and 304 carry wh
     const notModified = await exchange(pool, { path: '/304' });
     assert.deepEqual(notModified.events, ['start', 'head 304', 'end']);
     assert.equal((await exchange(pool, { path: '/fixed' })).body.toString(), 'fixed');
+    const later = await exchange(pool, { path: '/later' });
+    assert.equal(later.body.toString(), 'later');
+    assert.deepEqual(
+      [fixed.bodyInHand, chunked.bodyInHand, head.bodyInHand, noContent.bodyInHand, later.bodyInHand],
+      [true, false, true, true, false],
+      'the request says when the whole body came with the head: a short fixed body, none at all; not chunked, not a body sent later',
+    );
     assert.equal(server.accepted(), 1, 'every response left the connection reusable');
   } finally {
     await pool.close();

@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import type { Dispatcher } from 'undici';
 import { Http1Pool } from '../../../src/protocols/http1/http1-pool.ts';
-import type { Http1Handler } from '../../../src/protocols/http1/http1-request.ts';
+import type { Http1Handler, Http1Request } from '../../../src/protocols/http1/http1-request.ts';
 
 export interface TestServer {
   readonly port: number;
@@ -77,6 +77,8 @@ export interface Outcome {
   readonly headers: Record<string, string | string[] | undefined>;
   readonly body: Buffer;
   readonly trailers: Record<string, string | string[] | undefined>;
+  /** What the request said at the final head: the whole body had arrived with it. */
+  readonly bodyInHand: boolean;
   /** Every callback in order: `start`, `head 103`, `head 200`, `data`, `end`, `error`. */
   readonly events: readonly string[];
 }
@@ -87,6 +89,7 @@ export class Recorder implements Http1Handler {
   readonly chunks: Buffer[] = [];
   status = 0;
   headers: Record<string, string | string[] | undefined> = {};
+  bodyInHand = false;
   controller: Dispatcher.DispatchController | undefined;
   readonly done: Promise<Outcome>;
   #resolve: (outcome: Outcome) => void = () => {};
@@ -106,10 +109,11 @@ export class Recorder implements Http1Handler {
     this.events.push('start');
   }
 
-  onResponseStart(_controller: Dispatcher.DispatchController, status: number, headers: ReadonlyMap<string, string>): void {
+  onResponseStart(controller: Dispatcher.DispatchController, status: number, headers: ReadonlyMap<string, string>): void {
     this.events.push(`head ${status}`);
     if (status >= 200) {
       this.status = status;
+      this.bodyInHand = (controller as Http1Request).bodyInHand;
       this.headers = Object.fromEntries(headers);
     }
   }
@@ -121,7 +125,7 @@ export class Recorder implements Http1Handler {
 
   onResponseEnd(_controller: Dispatcher.DispatchController, trailers: ReadonlyMap<string, string>): void {
     this.events.push('end');
-    this.#resolve({ status: this.status, headers: this.headers, body: Buffer.concat(this.chunks), trailers: Object.fromEntries(trailers), events: this.events });
+    this.#resolve({ status: this.status, headers: this.headers, body: Buffer.concat(this.chunks), trailers: Object.fromEntries(trailers), bodyInHand: this.bodyInHand, events: this.events });
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
