@@ -83,7 +83,8 @@ export class InlineHost {
   #run(request: MeshRequest, body: RequestBody | undefined): Promise<PipelineResult> {
     let transport: Transport;
     try {
-      transport = request.rpc === undefined ? this.#transport.withBody(body) : this.#xprotocol.forFrame(body, request.rpc);
+      // A call without a body needs no transport of its own: every attempt sends none.
+      transport = request.rpc !== undefined ? this.#xprotocol.forFrame(body, request.rpc) : body === undefined ? this.#transport : this.#transport.withBody(body);
     } catch (error) {
       return Promise.reject(error as Error);
     }
@@ -94,7 +95,7 @@ export class InlineHost {
       transport,
       state: this.#state,
       callerOverrides: this.#options.callerOverrides.get(request.listenerName),
-      ...(this.#options.stats === undefined ? {} : { stats: this.#options.stats }),
+      stats: this.#options.stats,
     });
   }
 

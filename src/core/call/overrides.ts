@@ -13,12 +13,12 @@ export interface OverrideLayers {
 
 /** The provider's retry policy with the caller's, then the call's, fields laid over it. */
 export function effectiveRetry(provider: RetryPolicyConfig, layers: OverrideLayers): RetryPolicyConfig {
-  let policy = provider;
-  for (const layer of [layers.caller?.retry, layers.call?.retry]) {
-    if (layer === undefined) continue;
-    policy = layer === 'off' ? NO_RETRY_POLICY : overlay(policy, layer);
-  }
-  return policy;
+  return laid(laid(provider, layers.caller?.retry), layers.call?.retry);
+}
+
+function laid(policy: RetryPolicyConfig, layer: RetryOverride | 'off' | undefined): RetryPolicyConfig {
+  if (layer === undefined) return policy;
+  return layer === 'off' ? NO_RETRY_POLICY : overlay(policy, layer);
 }
 
 function overlay(policy: RetryPolicyConfig, layer: RetryOverride): RetryPolicyConfig {
@@ -48,8 +48,11 @@ export function timeoutLayers(provider: TimeoutSettings, layers: OverrideLayers,
   return { call: timeoutsOf(layers.call), caller: timeoutsOf(layers.caller), provider, maxStreamDuration };
 }
 
+/** A layer's timeouts; undefined when it sets none (a layer of other options, such as a listener's errorsAsResponses). */
 function timeoutsOf(layer: PolicyOverrides | undefined): TimeoutSettings | undefined {
   if (layer === undefined) return undefined;
   const retry = layer.retry === 'off' ? undefined : layer.retry;
-  return { timeoutMs: layer.timeoutMs, idleTimeoutMs: layer.idleTimeoutMs, perTryTimeoutMs: retry?.perTryTimeoutMs };
+  const perTryTimeoutMs = retry?.perTryTimeoutMs;
+  if (layer.timeoutMs === undefined && layer.idleTimeoutMs === undefined && perTryTimeoutMs === undefined) return undefined;
+  return { timeoutMs: layer.timeoutMs, idleTimeoutMs: layer.idleTimeoutMs, perTryTimeoutMs };
 }

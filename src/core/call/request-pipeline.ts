@@ -126,7 +126,6 @@ export async function handleRequest(request: MeshRequest, deps: PipelineDeps): P
   const retry = once ? unsentOnlyRetry(anyRetry) : anyRetry;
   const hedge = once ? undefined : hedgePolicyOf(action, virtualHost);
   const backupConfig = once ? undefined : effectiveBackup(filterConfigOf('backupRequest', decision.route, virtualHost, listener), layers);
-  const lookup = (name: string) => decision.headers.get(name) ?? (name === ':method' ? request.method : name === ':path' ? decision.path : name === ':authority' ? decision.authority : undefined);
 
   mirror(request, decision, deps);
   try {
@@ -144,7 +143,7 @@ export async function handleRequest(request: MeshRequest, deps: PipelineDeps): P
           request.rpc?.timeoutMs,
         ),
         bodyReplayable: request.bodyReplayable,
-        requestRetriable: requestAllowsRetry(retry, lookup),
+        requestRetriable: retry.retriableRequestHeaders.length === 0 || requestAllowsRetry(retry, headerLookup(request, decision)),
         metadataMatch: decision.metadataMatch,
         signal: request.signal,
       },
@@ -158,6 +157,11 @@ export async function handleRequest(request: MeshRequest, deps: PipelineDeps): P
     else permit?.success();
     throw error;
   }
+}
+
+/** The request's headers as retriable_request_headers reads them, pseudo-headers included. */
+function headerLookup(request: MeshRequest, decision: { readonly headers: ReadonlyMap<string, string>; readonly path: string; readonly authority: string }): (name: string) => string | undefined {
+  return (name) => decision.headers.get(name) ?? (name === ':method' ? request.method : name === ':path' ? decision.path : name === ':authority' ? decision.authority : undefined);
 }
 
 /** Undefined when the call is admitted at once (no limit, off, or shadow mode); else the wait for a token. */

@@ -58,24 +58,31 @@ export interface EffectiveTimeouts {
  * gRPC requests only.
  */
 export function resolveTimeouts(layers: TimeoutLayers, grpcTimeoutHeader?: string): EffectiveTimeouts {
-  const route = pick(layers, 'timeoutMs', DEFAULT_ROUTE_TIMEOUT_MS);
+  const routeSource = sourceOf(layers, 'timeoutMs');
+  const route = valueIn(layers, routeSource, 'timeoutMs', DEFAULT_ROUTE_TIMEOUT_MS);
   const stream = streamLimit(layers.maxStreamDuration, grpcTimeoutHeader);
-  const useStream = stream !== undefined && (route.value === undefined || stream.ms < route.value);
+  const useStream = stream !== undefined && (route === undefined || stream.ms < route);
   return {
-    totalMs: useStream ? stream.ms : route.value,
-    totalSource: useStream ? stream.source : route.source,
-    perTryMs: pick(layers, 'perTryTimeoutMs', 0).value,
-    perTryIdleMs: pick(layers, 'perTryIdleTimeoutMs', 0).value,
-    idleMs: pick(layers, 'idleTimeoutMs', DEFAULT_IDLE_TIMEOUT_MS).value,
+    totalMs: useStream ? stream.ms : route,
+    totalSource: useStream ? stream.source : routeSource,
+    perTryMs: valueIn(layers, sourceOf(layers, 'perTryTimeoutMs'), 'perTryTimeoutMs', 0),
+    perTryIdleMs: valueIn(layers, sourceOf(layers, 'perTryIdleTimeoutMs'), 'perTryIdleTimeoutMs', 0),
+    idleMs: valueIn(layers, sourceOf(layers, 'idleTimeoutMs'), 'idleTimeoutMs', DEFAULT_IDLE_TIMEOUT_MS),
   };
 }
 
-function pick(layers: TimeoutLayers, field: keyof TimeoutSettings, fallback: number): { value: number | undefined; source: TimeoutSource } {
-  for (const source of ['call', 'caller', 'provider'] as const) {
-    const value = layers[source]?.[field];
-    if (value !== undefined) return { value: value > 0 ? value : undefined, source };
-  }
-  return { value: fallback > 0 ? fallback : undefined, source: 'default' };
+/** The first layer that sets `field`, else the default. */
+function sourceOf(layers: TimeoutLayers, field: keyof TimeoutSettings): TimeoutSource {
+  if (layers.call?.[field] !== undefined) return 'call';
+  if (layers.caller?.[field] !== undefined) return 'caller';
+  if (layers.provider?.[field] !== undefined) return 'provider';
+  return 'default';
+}
+
+/** `field` of that layer (`fallback` for the default); 0 or less means no such timeout. */
+function valueIn(layers: TimeoutLayers, source: TimeoutSource, field: keyof TimeoutSettings, fallback: number): number | undefined {
+  const value = source === 'default' ? fallback : layers[source]![field]!;
+  return value > 0 ? value : undefined;
 }
 
 function streamLimit(
