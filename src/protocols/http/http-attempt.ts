@@ -7,7 +7,7 @@ import type { Dispatcher } from 'undici';
 import type { AttemptControl, AttemptHandler } from '../../core/call/transport.ts';
 import { failureDetail, failureKind } from './failure-kind.ts';
 import { grpcStatusOf, headerMap, trailerMap } from './headers.ts';
-import { HttpResponseBody } from './response-body.ts';
+import { type BodySource, HttpResponseBody } from './response-body.ts';
 import type { Http1Request } from '../http1/http1-request.ts';
 
 type Controller = Dispatcher.DispatchController;
@@ -17,7 +17,7 @@ type Controller = Dispatcher.DispatchController;
  * answers at most once and hears nothing after `cancel()`; `onFinish` runs once, when undici is
  * done with the request (answered in full, failed, or aborted), so the pool's accounting stays exact.
  */
-export class HttpAttempt implements Dispatcher.DispatchHandler, AttemptControl {
+export class HttpAttempt implements Dispatcher.DispatchHandler, AttemptControl, BodySource {
   /** Until the answer (head or failure). */
   #handler: AttemptHandler | undefined;
   /** Until the exchange ends or is cancelled: told of progress and of the body's end. */
@@ -61,6 +61,16 @@ export class HttpAttempt implements Dispatcher.DispatchHandler, AttemptControl {
     body.resume();
   }
 
+  /** BodySource: the body's reader wants more. */
+  resume(): void {
+    this.#controller?.resume();
+  }
+
+  /** BodySource: the reader dropped the body before its end. */
+  abort(reason: Error): void {
+    this.#abort(reason);
+  }
+
   /** A chunk of a streamed request body went out (the transport's body tap calls it). */
   requestProgress(): void {
     this.#progress?.onProgress?.();
@@ -82,7 +92,8 @@ export class HttpAttempt implements Dispatcher.DispatchHandler, AttemptControl {
     const handler = this.#handler;
     this.#handler = undefined;
     const headers = rawHeaders instanceof Map ? (rawHeaders as ReadonlyMap<string, string>) : headerMap(rawHeaders as IncomingHttpHeaders);
-    this.#body = new HttpResponseBody({ resume: () => controller.resume(), abort: (reason) => this.#abort(reason) });
+    this.#controller = controller;
+    this.#body = new HttpResponseBody(this);
     // sidelet's HTTP/1.1 client says when the whole body came with the head (undici's controller never does).
     const bodyInHand = (controller as Partial<Pick<Http1Request, 'bodyInHand'>>).bodyInHand === true;
     handler?.onResponse({ status: statusCode, headers, grpcStatus: grpcStatusOf(headers), body: this.#body, streaming: true, bodyInHand });
