@@ -3,10 +3,13 @@
 // (no concurrent GC or compiler threads), and the user-space instructions of a fixed number of
 // proxied GETs are read from its counters. On a quiet machine the count repeats within 1-2 % from
 // run to run, so a change to the hop shows where timings (10 % apart) cannot.
+// `--against <checkout>` counts that checkout's `sidelet run` and this one's instead, in turns
+// (ROUNDS each, default 2): a change measured against the tree before it.
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { load } from './standalone/load.ts';
 import { ensureInstalled, type Launcher, type Running, startNodeProxy, startSidelet, startSocketProxy, startUpstream } from './standalone/processes.ts';
 
@@ -16,16 +19,26 @@ const COUNTED = 2000;
 const CONCURRENCY = 16;
 const PHASE_DEADLINE_MS = 900_000;
 
+const { values: flags } = parseArgs({ options: { against: { type: 'string' } } });
+const against = flags.against === undefined ? undefined : resolve(flags.against);
+const ROUNDS = Number(process.env.ROUNDS ?? 2);
+
 const valgrind = ensureInstalled('valgrind', 'valgrind');
 const control = join(valgrind, '..', 'callgrind_control');
 const upstream = await startUpstream();
 const rows: { subject: string; instructions: number }[] = [];
 try {
-  const subjects: [string, (port: number, launcher: Launcher) => Promise<Running>][] = [
-    ['raw sockets, no HTTP library (Node floor)', startSocketProxy],
-    ['node:http + undici Pool (no mesh)', startNodeProxy],
-    ['sidelet run (HTTP/1.1 listener)', startSidelet],
-  ];
+  const subjects: [string, (port: number, launcher: Launcher) => Promise<Running>][] =
+    against === undefined
+      ? [
+          ['raw sockets, no HTTP library (Node floor)', startSocketProxy],
+          ['node:http + undici Pool (no mesh)', startNodeProxy],
+          ['sidelet run (HTTP/1.1 listener)', startSidelet],
+        ]
+      : Array.from({ length: ROUNDS }, (_, round) => [
+          [`sidelet run of ${against}, round ${round + 1}`, (port: number, launcher: Launcher) => startSidelet(port, launcher, against)],
+          [`sidelet run of this tree, round ${round + 1}`, startSidelet],
+        ] as [string, (port: number, launcher: Launcher) => Promise<Running>][]).flat();
   for (const [subject, start] of subjects) rows.push({ subject, instructions: await counted(start) });
 } finally {
   await upstream.stop();
@@ -68,8 +81,14 @@ console.table(
   rows.map(({ subject, instructions }) => ({
     subject,
     'instructions / request': Math.round(instructions).toLocaleString('en-US'),
-    'vs the floor': `${(instructions / floor).toFixed(2)}x`,
-    'above the floor': Math.round(instructions - floor).toLocaleString('en-US'),
+    [against === undefined ? 'vs the floor' : 'vs the first']: `${(instructions / floor).toFixed(2)}x`,
+    [against === undefined ? 'above the floor' : 'above the first']: Math.round(instructions - floor).toLocaleString('en-US'),
   })),
 );
+if (against !== undefined) {
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  const theirs = median(rows.filter((_, i) => i % 2 === 0).map((r) => r.instructions));
+  const ours = median(rows.filter((_, i) => i % 2 === 1).map((r) => r.instructions));
+  console.log(`this tree vs ${against}: ${Math.round(ours - theirs).toLocaleString('en-US')} instructions per request (${((100 * (ours - theirs)) / theirs).toFixed(1)} %), medians of ${ROUNDS} runs each`);
+}
 console.log(`${COUNTED.toLocaleString('en-US')} GETs at ${CONCURRENCY} concurrent keep-alive connections counted after ${WARM_UP.toLocaleString('en-US')} of warm-up; kernel work (the system calls, the same count for each hop) is not included.`);

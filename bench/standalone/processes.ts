@@ -32,9 +32,9 @@ export interface Launcher {
 
 export const PLAIN: Launcher = { wrap: [], nodeFlags: [], upWithinMs: 30_000 };
 
-function spawnNode(launcher: Launcher, args: readonly string[]): ChildProcess {
+function spawnNode(launcher: Launcher, args: readonly string[], cwd = ROOT): ChildProcess {
   const [command, ...before] = [...launcher.wrap, process.execPath];
-  return spawn(command!, [...before, ...launcher.nodeFlags, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(command!, [...before, ...launcher.nodeFlags, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 /** Linux clock ticks per second (/proc/<pid>/stat counts CPU time in them); 100 on every kernel config Debian ships. */
@@ -114,8 +114,11 @@ export async function startSocketProxy(upstreamPort: number, launcher = PLAIN): 
   return { name: 'socket proxy', port, pids: () => [child.pid!], stop: () => terminate(child) };
 }
 
-/** `sidelet run` on a static config that sends Host `upstream` to the upstream; HTTP/1.1 listener on a free port. */
-export async function startSidelet(upstreamPort: number, launcher = PLAIN): Promise<Running> {
+/**
+ * `sidelet run` on a static config that sends Host `upstream` to the upstream; HTTP/1.1 listener
+ * on a free port. `root`: the checkout whose sidelet runs (another one, to compare two trees).
+ */
+export async function startSidelet(upstreamPort: number, launcher = PLAIN, root = ROOT): Promise<Running> {
   const dir = await mkdtemp(join(tmpdir(), 'sidelet-bench-'));
   const config = join(dir, 'mesh.json');
   const hcm = 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
@@ -138,7 +141,7 @@ export async function startSidelet(upstreamPort: number, launcher = PLAIN): Prom
       },
     }),
   );
-  const child = spawnNode(launcher, [join(ROOT, 'src', 'standalone', 'cli.ts'), 'run', '-c', config, '--listen', '127.0.0.1:0']);
+  const child = spawnNode(launcher, [join(root, 'src', 'standalone', 'cli.ts'), 'run', '-c', config, '--listen', '127.0.0.1:0'], root);
   const port = Number((await lineMatching(child, 'sidelet run', /sidelet listening tcp 127\.0\.0\.1:(\d+)/, launcher.upWithinMs))[1]);
   return {
     name: 'sidelet',
