@@ -173,6 +173,16 @@ class AttemptLoop {
   }
 
   start(): void {
+    try {
+      this.#start();
+    } catch (error) {
+      // A transport that throws in send() fails the call, and its timers go with it.
+      if (this.#settled) throw error;
+      this.#fail(error);
+    }
+  }
+
+  #start(): void {
     const { signal } = this.#plan;
     if (signal?.aborted) return this.#fail(signal.reason);
     if (signal !== undefined) {

@@ -179,3 +179,17 @@ test('caller overrides: retry off for this caller beats the route retry policy',
   assert.equal(status(await once), 503);
   assert.equal(notRetried.transport.sends.length, 1);
 });
+
+test('a transport that throws in send() fails the call with its error, once, and leaves no timer', async () => {
+  const clock = new FakeClock();
+  const random = seededRandom(3);
+  const { staticResources } = parseText(BOOTSTRAP, 'pipeline.yaml');
+  const state = new SnapshotState({ ...staticResources, version: 1 }, clock, random);
+  const broken = new Error('transport bug');
+  const deps = { clock, random, wallNow: () => 0, transport: { send: () => { throw broken; } }, state };
+  const before = clock.pending;
+  // reviews-v2 has no error-rate breaker, whose first use would start a timer of its own.
+  const { error } = await settle(handleRequest({ listenerName: 'reviews:80', authority: 'reviews', path: '/items', method: 'GET', headers: new Map([['x-version', 'v2']]), bodyReplayable: true }, deps));
+  assert.equal(error, broken);
+  assert.equal(clock.pending, before, 'the route timer went with the call');
+});
