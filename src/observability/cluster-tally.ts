@@ -41,7 +41,8 @@ export class ClusterTallies {
   }
 
   /** An attempt's response head after `latencyMs`: its status class and its latency bucket (le: the first bound it does not exceed). */
-  response(tally: ClusterTally, status: number, latencyMs: number): void {
+  response(cluster: string, status: number, latencyMs: number): void {
+    const tally = this.get(cluster);
     const statusClass = Math.floor(status / 100);
     if (statusClass >= 1 && statusClass <= 5) tally.byClass[statusClass - 1]! += 1;
     const bounds = this.#bounds;

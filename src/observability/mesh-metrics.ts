@@ -49,7 +49,10 @@ export class MeshMetrics implements MeshStats {
         registers,
         collect() {
           this.reset();
-          for (const [cluster, tally] of tallies.entries()) if (count(tally) > 0) this.inc({ cluster_name: cluster }, count(tally));
+          for (const [cluster, tally] of tallies.entries()) {
+            const value = count(tally);
+            if (value > 0) this.inc({ cluster_name: cluster }, value);
+          }
         },
       });
     };
@@ -80,7 +83,7 @@ export class MeshMetrics implements MeshStats {
   }
 
   attemptResponse(cluster: string, status: number, latencyMs: number): void {
-    this.#tallies.response(this.#tallies.get(cluster), status, latencyMs);
+    this.#tallies.response(cluster, status, latencyMs);
   }
 
   backupWon(cluster: string): void {

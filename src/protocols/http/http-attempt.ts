@@ -8,7 +8,6 @@ import type { AttemptControl, AttemptHandler } from '../../core/call/transport.t
 import { failureDetail, failureKind } from './failure-kind.ts';
 import { grpcStatusOf, headerMap, trailerMap } from './headers.ts';
 import { type BodySource, HttpResponseBody } from './response-body.ts';
-import type { Http1Request } from '../http1/http1-request.ts';
 
 type Controller = Dispatcher.DispatchController;
 
@@ -84,18 +83,18 @@ export class HttpAttempt implements Dispatcher.DispatchHandler, AttemptControl, 
     this.#progress?.onProgress?.();
   }
 
-  /** Heads come as objects from undici, as maps (lower-cased, lists joined) from sidelet's HTTP/1.1 client. */
-  onResponseStart(controller: Controller, statusCode: number, rawHeaders: IncomingHttpHeaders | ReadonlyMap<string, string>): void {
+  /**
+   * Heads come as objects from undici, as maps (lower-cased, lists joined) from sidelet's HTTP/1.1
+   * client, which also says when the whole body came with the head (undici never does).
+   */
+  onResponseStart(controller: Controller, statusCode: number, rawHeaders: IncomingHttpHeaders | ReadonlyMap<string, string>, _statusMessage?: string, bodyInHand = false): void {
     if (this.#abortReason !== undefined) return;
     // 1xx informational heads are not the answer (RFC 9110 §15.2), but they are progress.
     if (statusCode < 200) return this.#progress?.onProgress?.();
     const handler = this.#handler;
     this.#handler = undefined;
     const headers = rawHeaders instanceof Map ? (rawHeaders as ReadonlyMap<string, string>) : headerMap(rawHeaders as IncomingHttpHeaders);
-    this.#controller = controller;
     this.#body = new HttpResponseBody(this);
-    // sidelet's HTTP/1.1 client says when the whole body came with the head (undici's controller never does).
-    const bodyInHand = (controller as Partial<Pick<Http1Request, 'bodyInHand'>>).bodyInHand === true;
     handler?.onResponse({ status: statusCode, headers, grpcStatus: grpcStatusOf(headers), body: this.#body, streaming: true, bodyInHand });
   }
 

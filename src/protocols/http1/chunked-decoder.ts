@@ -40,7 +40,7 @@ export class ChunkedDecoder {
   /** Body bytes consumed before the current `feed`, for the byte positions in errors. */
   #consumed = 0;
   #trailerBytes: ByteAccumulator | undefined;
-  /** The trailer fields (lower-cased names) once the body is done; an empty frozen object when there were none. */
+  /** The trailer fields (lower-cased names) once the body is done; the shared empty map when there were none. */
   trailers: ReadonlyMap<string, string> = NO_FIELDS;
 
   constructor(sink: ChunkSink) {

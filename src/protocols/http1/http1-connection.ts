@@ -40,7 +40,6 @@ const LENGTH = 1;
 const CHUNKED = 2;
 const UNTIL_CLOSE = 3;
 
-
 /**
  * Informational (1xx) heads a response may send before its final one. A server that sends them
  * without end would otherwise keep the request alive on progress alone (each one counts for the
@@ -410,8 +409,7 @@ export class Http1Connection implements RequestCarrier, ChunkSink {
             reuse = false;
           }
           this.#reuse = reuse;
-          req.bodyInHand = phase === -1 || (phase === LENGTH && len - p >= head.contentLength!);
-          req.responseStart(status, head.headers, head.reason);
+          req.responseStart(status, head.headers, head.reason, phase === -1 || (phase === LENGTH && len - p >= head.contentLength!));
           if (this.#req !== req) return;
           if (phase === -1) return this.#complete(req, NO_FIELDS, p === len);
           this.#phase = phase;

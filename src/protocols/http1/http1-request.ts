@@ -15,11 +15,13 @@ export interface RequestCarrier {
 
 /**
  * undici 7's DispatchHandler contract as this client calls it, except that heads and trailers come
- * as the parser's lower-cased maps (handed on without a conversion), not IncomingHttpHeaders objects.
+ * as the parser's lower-cased maps (handed on without a conversion), not IncomingHttpHeaders objects,
+ * and a final head says whether every byte of its body came with it (`bodyInHand`: no body, or a
+ * Content-Length body in the same read, so it ends in this turn).
  */
 export interface Http1Handler {
   onRequestStart?(controller: Dispatcher.DispatchController, context: object): void;
-  onResponseStart?(controller: Dispatcher.DispatchController, statusCode: number, headers: ReadonlyMap<string, string>, statusMessage: string): void;
+  onResponseStart?(controller: Dispatcher.DispatchController, statusCode: number, headers: ReadonlyMap<string, string>, statusMessage: string, bodyInHand: boolean): void;
   onResponseData?(controller: Dispatcher.DispatchController, chunk: Buffer): void;
   onResponseEnd?(controller: Dispatcher.DispatchController, trailers: ReadonlyMap<string, string>): void;
   onResponseError?(controller: Dispatcher.DispatchController, error: Error): void;
@@ -46,8 +48,6 @@ export class Http1Request implements Dispatcher.DispatchController, RequestWire 
   streamLength = -1;
   isHead = false;
   closeRequested = false;
-  /** Set before the final head is handed on: every byte of the body is already in hand (it ends in this read). */
-  bodyInHand = false;
   /** The connection carrying the request, from its start until it settles. */
   carrier: RequestCarrier | undefined = undefined;
   readonly #handler: Http1Handler;
@@ -124,8 +124,8 @@ export class Http1Request implements Dispatcher.DispatchController, RequestWire 
   }
 
   /** A response head (1xx ones too). */
-  responseStart(status: number, headers: ReadonlyMap<string, string>, reason: string | undefined): void {
-    if (this.#state === SENT) this.#handler.onResponseStart?.(this, status, headers, reason ?? '');
+  responseStart(status: number, headers: ReadonlyMap<string, string>, reason: string | undefined, bodyInHand = false): void {
+    if (this.#state === SENT) this.#handler.onResponseStart?.(this, status, headers, reason ?? '', bodyInHand);
   }
 
   responseData(chunk: Buffer): void {

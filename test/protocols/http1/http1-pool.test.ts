@@ -174,9 +174,9 @@ test('1xx: 103 Early Hints reaches the handler as a head before the final one', 
     const hints: unknown[] = [];
     const recorder = new Recorder();
     const onResponseStart = recorder.onResponseStart.bind(recorder);
-    recorder.onResponseStart = (controller, status, headers) => {
+    recorder.onResponseStart = (controller, status, headers, statusMessage, bodyInHand) => {
       if (status < 200) hints.push(headers.get('link'));
-      onResponseStart(controller, status, headers);
+      onResponseStart(controller, status, headers, statusMessage, bodyInHand);
     };
     const outcome = await exchange(pool, {}, recorder);
     assert.deepEqual(outcome.events, ['start', 'head 103', 'head 200', 'data', 'end']);

@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import type { Dispatcher } from 'undici';
 import { Http1Pool } from '../../../src/protocols/http1/http1-pool.ts';
-import type { Http1Handler, Http1Request } from '../../../src/protocols/http1/http1-request.ts';
+import type { Http1Handler } from '../../../src/protocols/http1/http1-request.ts';
 
 export interface TestServer {
   readonly port: number;
@@ -77,7 +77,7 @@ export interface Outcome {
   readonly headers: Record<string, string | string[] | undefined>;
   readonly body: Buffer;
   readonly trailers: Record<string, string | string[] | undefined>;
-  /** What the request said at the final head: the whole body had arrived with it. */
+  /** What the final head said: the whole body had arrived with it. */
   readonly bodyInHand: boolean;
   /** Every callback in order: `start`, `head 103`, `head 200`, `data`, `end`, `error`. */
   readonly events: readonly string[];
@@ -109,11 +109,11 @@ export class Recorder implements Http1Handler {
     this.events.push('start');
   }
 
-  onResponseStart(controller: Dispatcher.DispatchController, status: number, headers: ReadonlyMap<string, string>): void {
+  onResponseStart(_controller: Dispatcher.DispatchController, status: number, headers: ReadonlyMap<string, string>, _statusMessage: string, bodyInHand: boolean): void {
     this.events.push(`head ${status}`);
     if (status >= 200) {
       this.status = status;
-      this.bodyInHand = (controller as Http1Request).bodyInHand;
+      this.bodyInHand = bodyInHand;
       this.headers = Object.fromEntries(headers);
     }
   }
