@@ -3,10 +3,10 @@
 // reference sidecar (one worker, keep-alive upstream), through a plain node:http + undici proxy,
 // and through bytes relayed between raw sockets (the floor for any Node sidecar). Throughput at
 // 64 concurrent keep-alive connections, latency under that load and one request at a time, and
-// the hop's own CPU time per request.
+// the hop's own CPU time per request (and its user-space part), and how busy the whole machine was.
 import { availableParallelism } from 'node:os';
 import { load, type LoadResult } from './standalone/load.ts';
-import { cpuSeconds, ensureNginx, type Running, startNginx, startNodeProxy, startSidelet, startSocketProxy, startUpstream } from './standalone/processes.ts';
+import { cpuSeconds, ensureNginx, machineTicks, type Running, startNginx, startNodeProxy, startSidelet, startSocketProxy, startUpstream } from './standalone/processes.ts';
 
 const CONCURRENCY = 64;
 const REQUESTS = 20_000;
@@ -30,6 +30,10 @@ interface Subject {
 interface Run extends LoadResult {
   /** The hop's user + system CPU per request, µs. */
   readonly hopCpuUs: number;
+  /** Of which in user space, µs. */
+  readonly hopUserUs: number;
+  /** The share of the machine's CPU time (all cores, every process) that was busy during the run. */
+  readonly machineBusy: number;
 }
 
 function median(values: readonly number[]): number {
@@ -38,10 +42,16 @@ function median(values: readonly number[]): number {
 }
 
 async function measure(subject: Subject, requests: number, concurrency: number): Promise<Run> {
-  const before = subject.hop === undefined ? 0 : cpuSeconds(subject.hop.pids());
+  const pids = subject.hop?.pids() ?? [];
+  const before = cpuSeconds(pids);
+  const machineBefore = machineTicks();
   const result = await load({ port: subject.port, host: 'upstream', requests, concurrency, deadlineMs: PHASE_DEADLINE_MS });
-  const used = subject.hop === undefined ? 0 : cpuSeconds(subject.hop.pids()) - before;
-  return { ...result, hopCpuUs: (used * 1e6) / requests };
+  const machineAfter = machineTicks();
+  const after = cpuSeconds(pids);
+  const user = after.user - before.user;
+  const used = user + after.system - before.system;
+  const machineBusy = (machineAfter.busy - machineBefore.busy) / Math.max(1, machineAfter.total - machineBefore.total);
+  return { ...result, hopCpuUs: (used * 1e6) / requests, hopUserUs: (user * 1e6) / requests, machineBusy };
 }
 
 const nginxBinary = ensureNginx();
@@ -80,6 +90,8 @@ try {
       p50: median(runs.map((r) => r.p50Us)),
       p99: median(runs.map((r) => r.p99Us)),
       cpu: median(runs.map((r) => r.hopCpuUs)),
+      user: median(runs.map((r) => r.hopUserUs)),
+      busy: median(runs.map((r) => r.machineBusy)),
       seq: sequential.get(name)!,
     };
   });
@@ -95,6 +107,8 @@ try {
       'p50 µs seq': r.seq.p50Us.toFixed(0),
       'p99 µs seq': r.seq.p99Us.toFixed(0),
       'hop CPU µs/req': r.hop === undefined ? '-' : r.cpu.toFixed(0),
+      'of it user': r.hop === undefined ? '-' : r.user.toFixed(0),
+      'machine busy': `${(100 * r.busy).toFixed(0)} %`,
       'vs direct': `${(r.rps / direct.rps).toFixed(2)}x`,
       'vs nginx': `${(r.rps / reference.rps).toFixed(2)}x`,
     })),

@@ -40,16 +40,25 @@ function spawnNode(launcher: Launcher, args: readonly string[], cwd = ROOT): Chi
 /** Linux clock ticks per second (/proc/<pid>/stat counts CPU time in them); 100 on every kernel config Debian ships. */
 const CLOCK_TICKS = 100;
 
-/** User + system CPU seconds the processes have used so far, read from /proc. */
-export function cpuSeconds(pids: readonly number[]): number {
-  let ticks = 0;
+/** CPU seconds the processes have used so far, in user space and in the kernel, read from /proc. */
+export function cpuSeconds(pids: readonly number[]): { readonly user: number; readonly system: number } {
+  let user = 0;
+  let system = 0;
   for (const pid of pids) {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name (which may hold spaces), from field 3 on: utime is 14, stime 15.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    ticks += Number(fields[11]) + Number(fields[12]);
+    user += Number(fields[11]);
+    system += Number(fields[12]);
   }
-  return ticks / CLOCK_TICKS;
+  return { user: user / CLOCK_TICKS, system: system / CLOCK_TICKS };
+}
+
+/** The machine's busy and total CPU ticks so far, all cores (/proc/stat's first line; idle and iowait are not busy). */
+export function machineTicks(): { readonly busy: number; readonly total: number } {
+  const counts = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+  const total = counts.reduce((sum, n) => sum + n, 0);
+  return { busy: total - counts[3]! - counts[4]!, total };
 }
 
 function childPids(pid: number): number[] {
