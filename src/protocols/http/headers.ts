@@ -12,13 +12,17 @@ export const HOP_BY_HOP: ReadonlySet<string> = new Set(['connection', 'keep-aliv
 /** `expect` too: the upstream leg's 100-continue is undici's. */
 const CONNECTION_SPECIFIC: ReadonlySet<string> = new Set([...HOP_BY_HOP, 'expect']);
 
-/** Request headers for undici: `host` is the call's authority (HTTP/2's :authority); `te` only as `trailers` (gRPC). */
-export function requestHeaders(headers: ReadonlyMap<string, string>, authority: string): Record<string, string> {
-  const out: Record<string, string> = { host: authority };
+/**
+ * Request headers as undici's flat list of names and values: `host` first, the call's authority
+ * (HTTP/2's :authority); `te` only as `trailers` (gRPC). A list, not an object keyed by each
+ * request's own names, so neither side makes a dictionary-mode object per request.
+ */
+export function requestHeaders(headers: ReadonlyMap<string, string>, authority: string): string[] {
+  const out = ['host', authority];
   for (const [name, value] of headers) {
     if (name.startsWith(':') || CONNECTION_SPECIFIC.has(name)) continue;
     if (name === 'te' && value.trim().toLowerCase() !== 'trailers') continue;
-    out[name] = value;
+    out.push(name, value);
   }
   return out;
 }
