@@ -2,8 +2,8 @@
 // spawned `sidelet run` (static config, HTTP/1.1 listener, inline core), through nginx as the
 // reference sidecar (one worker, keep-alive upstream), through a plain node:http + undici proxy,
 // and through bytes relayed between raw sockets (the floor for any Node sidecar). Throughput at
-// 64 concurrent keep-alive connections, latency under that load and one request at a time, and
-// the hop's own CPU time per request (and its user-space part), and how busy the whole machine was.
+// 64 concurrent keep-alive connections, latency under that load and one request at a time, the
+// hop's own CPU time per request (with its user-space part), and how busy the whole machine was.
 import { availableParallelism } from 'node:os';
 import { load, type LoadResult } from './standalone/load.ts';
 import { cpuSeconds, ensureNginx, machineTicks, type Running, startNginx, startNodeProxy, startSidelet, startSocketProxy, startUpstream } from './standalone/processes.ts';

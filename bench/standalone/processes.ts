@@ -54,11 +54,14 @@ export function cpuSeconds(pids: readonly number[]): { readonly user: number; re
   return { user: user / CLOCK_TICKS, system: system / CLOCK_TICKS };
 }
 
-/** The machine's busy and total CPU ticks so far, all cores (/proc/stat's first line; idle and iowait are not busy). */
+/**
+ * The machine's busy and total CPU ticks so far, all cores, from /proc/stat's first line: user,
+ * nice, system, idle, iowait, irq, softirq, steal. Idle, iowait and steal (the hypervisor's) are not busy.
+ */
 export function machineTicks(): { readonly busy: number; readonly total: number } {
   const counts = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
   const total = counts.reduce((sum, n) => sum + n, 0);
-  return { busy: total - counts[3]! - counts[4]!, total };
+  return { busy: total - counts[3]! - counts[4]! - counts[7]!, total };
 }
 
 function childPids(pid: number): number[] {
